@@ -1,0 +1,154 @@
+"""A real HTTP server on loopback for tests: static files with ETag/Last-Modified, plus routes.
+
+Static files are served from a directory (``/path/`` serves ``path/index.html``, ``.xml``
+as RSS). Routes override paths with a status, headers, a body, a delay, or a function.
+Every request is recorded so tests can count fetches and check conditional headers.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+
+@dataclass
+class Route:
+    """A canned response."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+
+
+@dataclass
+class Seen:
+    """One request the server received."""
+
+    path: str
+    headers: dict[str, str]
+
+
+class TestServer:
+    """Serve ``root`` on 127.0.0.1 at a free port until :meth:`stop`."""
+
+    __test__ = False
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Seen] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.requests.append(Seen(self.path, dict(self.headers)))
+                path = self.path.split("?", 1)[0]
+                route = server.routes.get(path)
+                if route is not None:
+                    server._send_route(self, route)
+                else:
+                    server._send_file(self, path)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT``"""
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        """Absolute URL of ``path``."""
+        return self.base + path
+
+    def count(self, path: str) -> int:
+        """How many times ``path`` was requested."""
+        return sum(1 for seen in self.requests if seen.path.split("?", 1)[0] == path)
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _send_route(self, handler: BaseHTTPRequestHandler, route: Route) -> None:
+        if route.delay:
+            time.sleep(route.delay)
+        if route.handler is not None:
+            route.handler(handler)
+            return
+        handler.send_response(route.status)
+        headers = {"Content-Length": str(len(route.body)), **route.headers}
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(route.body)
+
+    def _send_file(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        file = self._resolve(path)
+        if file is None:
+            body = b"<h1>404 Not Found</h1>"
+            handler.send_response(404)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        body = file.read_bytes()
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        modified = formatdate(file.stat().st_mtime, usegmt=True)
+        if handler.headers.get("If-None-Match") == etag:
+            handler.send_response(304)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        kind = _content_type(file)
+        encoding = ""
+        if "gzip" in handler.headers.get("Accept-Encoding", "") and len(body) > 512:
+            body, encoding = gzip.compress(body), "gzip"
+        handler.send_response(200)
+        handler.send_header("Content-Type", kind)
+        handler.send_header("ETag", etag)
+        handler.send_header("Last-Modified", modified)
+        if encoding:
+            handler.send_header("Content-Encoding", encoding)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _resolve(self, path: str) -> Path | None:
+        if self.root is None:
+            return None
+        target = (self.root / path.lstrip("/")).resolve()
+        if not str(target).startswith(str(self.root.resolve())):
+            return None
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+
+def _content_type(file: Path) -> str:
+    if file.suffix == ".xml":
+        return "application/rss+xml" if b"<rss" in file.read_bytes()[:2000] else "application/xml"
+    if file.suffix == ".json":
+        return "application/feed+json"
+    if file.suffix in (".html", ".htm"):
+        return "text/html; charset=utf-8"
+    return mimetypes.guess_type(file.name)[0] or "application/octet-stream"

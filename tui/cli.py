@@ -1,0 +1,197 @@
+"""The ``tvnews`` command: starts the app, or runs a headless subcommand over the core.
+
+Textual is imported only when the app starts, so subcommands stay quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui import __version__
+from tui.config import (
+    Config,
+    default_config_path,
+    default_data_dir,
+    ensure_user_config,
+    load_config,
+)
+from tui.core.errors import ConfigError, StoreError, TvnewsError
+
+EXIT_CONFIG = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every subcommand needs: the config and where the cache is."""
+
+    config: Config
+    config_path: Path
+    data_dir: Path
+
+    @property
+    def cache_path(self) -> Path:
+        """The SQLite cache file."""
+        from tui.core.store import default_cache_path
+
+        return default_cache_path(self.data_dir)
+
+    def open_store(self):  # noqa: ANN201 - Store imported lazily
+        """Open the cache and make the configured feeds active."""
+        from tui.core.store import Store
+
+        store = Store(self.cache_path)
+        store.sync_feeds((f.url, f.name, f.section) for f in self.config.feeds)
+        return store
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Global options come before the subcommand: ``tvnews --config F --data-dir D refresh``."""
+    parser = argparse.ArgumentParser(
+        prog="tvnews",
+        description="A terminal news reader. With no command, starts the reader.",
+    )
+    parser.add_argument("--version", action="version", version=f"tvnews {__version__}")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="feeds.toml to use (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, metavar="DIR", help="where the cache lives (default: %(default)s)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    refresh = commands.add_parser("refresh", help="fetch all feeds into the cache (for cron)")
+    refresh.add_argument("--force", action="store_true", help="fetch feeds that are not due too")
+    refresh.add_argument("-q", "--quiet", action="store_true", help="print only failures")
+
+    extract = commands.add_parser("extract", help="print an article page as Markdown")
+    extract.add_argument("source", metavar="URL_OR_FILE", help="http(s) URL, .html or .html.gz")
+    extract.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    extract.add_argument("--base-url", metavar="URL", help="resolve a file's relative links")
+
+    search = commands.add_parser("search", help="full-text search of the cache")
+    search.add_argument("query", nargs="+", help="words to find (all must match)")
+    search.add_argument("-n", "--limit", type=int, default=50, help="most results shown")
+
+    return parser
+
+
+def _context(args: argparse.Namespace) -> Context:
+    config_path = args.config or default_config_path()
+    if args.config is None:
+        ensure_user_config(config_path)
+    config = load_config(config_path)
+    return Context(config, config_path, args.data_dir or default_data_dir())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tvnews`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "extract":
+            return cmd_extract(args)
+        context = _context(args)
+        if args.command is None:
+            return run_app(context)
+        if args.command == "refresh":
+            return cmd_refresh(context, args)
+        if args.command == "search":
+            return cmd_search(context, args)
+    except ConfigError as error:
+        print(f"tvnews: config error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StoreError as error:
+        print(f"tvnews: cache error: {error}", file=sys.stderr)
+        return 1
+    except TvnewsError as error:
+        print(f"tvnews: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+    return EXIT_CONFIG
+
+
+def run_app(context: Context) -> int:
+    """Start the Textual app (imported only now)."""
+    store = context.open_store()
+    store.close()
+    from tui.core.refresh import start_helpers
+
+    start_helpers()
+    from tui.app import TvnewsApp
+
+    app = TvnewsApp(context.config, context.cache_path)
+    app.run()
+    return app.return_code or 0
+
+
+def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
+    """Refresh every configured feed; print progress (on a TTY) and a summary."""
+    from tui.core.refresh import FeedOutcome, refresh
+
+    context.open_store().close()
+    tty = sys.stderr.isatty() and not args.quiet
+
+    def progress(done: int, total: int, outcome: FeedOutcome) -> None:
+        if tty:
+            line = f"[{done}/{total}] {outcome.name[:60]}"
+            print(f"\r\x1b[2K{line}", end="", file=sys.stderr, flush=True)
+
+    summary = refresh(
+        context.cache_path,
+        context.config.feeds,
+        context.config.settings,
+        force=args.force,
+        on_progress=progress,
+    )
+    if tty:
+        print("\r\x1b[2K", end="", file=sys.stderr)
+    if not args.quiet:
+        print(summary.describe())
+    from tui.core.sanitize import clean_line
+
+    for failure in summary.failures:
+        print(f"  failed: {clean_line(failure.name)}: {clean_line(failure.error)}", file=sys.stderr)
+    return 1 if summary.failures and len(summary.failures) == summary.fetched else 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    """Print an article (URL or local file) as Markdown or JSON."""
+    from tui.core.pages import fetch_article_body
+
+    body = fetch_article_body(args.source, base_url=args.base_url)
+    if args.json:
+        from tui.core.extract import body_to_json
+
+        print(json.dumps(body_to_json(body), ensure_ascii=False, indent=2))
+    else:
+        print(body.markdown)
+    return 0
+
+
+def cmd_search(context: Context, args: argparse.Namespace) -> int:
+    """Print one line per match: title, feed, date, URL."""
+    from tui.core.models import ListQuery
+    from tui.core.sanitize import clean_line
+    from tui.core.timefmt import short_date
+
+    store = context.open_store()
+    query = ListQuery(search=" ".join(args.query))
+    rows = store.rows(query, 0, args.limit)
+    for row in rows:
+        article = store.article(row.id)
+        url = article.url if article else ""
+        date = short_date(row.published)
+        print(f"{clean_line(row.title, 100)}\t{clean_line(row.feed_name, 40)}\t{date}\t{url}")
+    store.close()
+    return 0 if rows else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

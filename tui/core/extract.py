@@ -1,0 +1,481 @@
+"""Article pages turned into :class:`~tui.core.models.ArticleBody`.
+
+trafilatura picks the main text (precision mode, comments off: the best setting measured on
+the article-extraction benchmark, see ``bench/extraction.py``). Each block it keeps is then
+matched by its text to the element it came from in the page, and that element is rendered
+instead, so the Markdown gets back the links, emphasis and image captions that trafilatura's
+text mode drops. Around that, a few general repairs: the title is not repeated as the first
+line, "Related: …" / "Read more: …" / comment-count / newsletter lines are dropped, embedded
+posts (tweets) and article chunks split into sibling containers are recovered.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import gzip
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+from lxml import etree
+
+from tui.core.markdown import MarkdownWriter, html_to_markdown
+from tui.core.models import ArticleBody, RelatedLink
+from tui.core.sanitize import clean_line, safe_url
+
+__all__ = ["body_to_json", "extract_article", "html_to_markdown", "load_html_file"]
+
+#: Largest page read (bytes, after gunzip); bigger pages are cut.
+MAX_PAGE_BYTES = 20_000_000
+#: Below this many characters the fast pass is redone with trafilatura's fallbacks.
+SHORT_TEXT = 1500
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_KEY = re.compile(r"\W+")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_URL_DATE = re.compile(r"/(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})/")
+_BOILERPLATE = re.compile(
+    r"^(?:related(?: (?:stories|articles|coverage|content|posts?|links?|reading))?|"
+    r"read (?:more|also|next)|also read|see also|more on this|also on [\w.-]+)\b\s*[:|>»\-–—]?"
+    r"|^\d* ?comments?$|^(?:like this (?:story|article)|share this (?:story|article))\b",
+    re.I,
+)
+_NEWSLETTER = re.compile(
+    r"\b(?:sign up|subscribe)\b.*\bnewsletters?\b|\bnewsletters?\b.*\bsign up\b", re.I
+)
+_TEI_TAGS = {"quote": "blockquote", "item": "li", "row": "tr", "lb": "br", "graphic": "img"}
+_SOURCE_TAGS = (
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "blockquote", "pre",
+    "figcaption", "table", "dd", "dt", "td", "th",
+)  # fmt: skip
+_CHUNK_TAGS = frozenset(("p", "h2", "h3", "h4", "blockquote", "ul", "ol", "pre", "table"))
+_EMBED_XPATH = etree.XPath(
+    ".//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
+    " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
+)
+
+
+# ----- reading --------------------------------------------------------------------------------
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: BOM, then ``<meta charset>``, then UTF-8, then a guess."""
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le")):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, "replace")
+    if data.startswith(codecs.BOM_UTF16_BE):
+        return data[2:].decode("utf-16-be", "replace")
+    match = _CHARSET.search(data[:8192])
+    if match:
+        try:
+            codec = codecs.lookup(match[1].decode("ascii")).name
+        except LookupError:
+            codec = ""
+        if codec and not codec.startswith("utf-16"):
+            return data.decode(codec, "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return data.decode("utf-8", "replace")
+    best = from_bytes(data[:200_000]).best()
+    return data.decode(best.encoding if best else "utf-8", "replace")
+
+
+def load_html_file(path: str | Path) -> str:
+    """Read a ``.html`` or ``.html.gz`` file and decode it (see :func:`decode_html`)."""
+    path = Path(path)
+    with path.open("rb") as raw:
+        if path.suffix == ".gz":
+            with gzip.GzipFile(fileobj=raw) as unzipped:
+                data = unzipped.read(MAX_PAGE_BYTES)
+        else:
+            data = raw.read(MAX_PAGE_BYTES)
+    return decode_html(data)
+
+
+def _parse_page(html: str) -> lxml.html.HtmlElement | None:
+    """Parse a whole page the way trafilatura does (it accepts the tree afterwards)."""
+    from trafilatura.utils import load_html
+
+    try:
+        return load_html(html)
+    except (ValueError, etree.ParserError):
+        return None
+
+
+# ----- metadata -------------------------------------------------------------------------------
+
+
+def _meta(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """``<meta>`` values by lower-cased name/property/itemprop (first one wins)."""
+    found: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        value = el.get("content")
+        if key and value and value.strip():
+            found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def _json_ld(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+    """The first schema.org *Article object in the page's JSON-LD, or {}."""
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text[:500_000])
+        except ValueError:
+            continue
+        pending, seen = [data], 0
+        while pending and seen < 200:
+            item, seen = pending.pop(0), seen + 1
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                kind = item.get("@type")
+                kinds = kind if isinstance(kind, list) else [kind]
+                if any(isinstance(k, str) and k.endswith(("Article", "Posting")) for k in kinds):
+                    return item
+                pending.extend(v for k, v in item.items() if k in ("@graph", "mainEntity"))
+    return {}
+
+
+def _names(value: Any) -> Iterator[str]:
+    """Person names from a JSON-LD ``author`` value."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            yield item["name"]
+
+
+def _first(values: Iterable[str | None]) -> str:
+    return next((v for v in values if v and v.strip()), "")
+
+
+def _iso_date(value: str) -> str:
+    """An ISO 8601 date-time or date from a page's date string, or ''."""
+    value = value.strip()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        match = _ISO_DATE.search(value)
+    if match:
+        try:
+            return datetime(int(match[1]), int(match[2]), int(match[3])).date().isoformat()
+        except ValueError:
+            return ""
+    return ""
+
+
+def _published(meta: dict[str, str], ld: dict[str, Any], tree: Any, url: str) -> str:
+    candidates = [
+        meta.get("article:published_time"),
+        ld.get("datePublished") if isinstance(ld.get("datePublished"), str) else None,
+        meta.get("datepublished"),
+        meta.get("og:article:published_time"),
+        *(meta.get(k) for k in ("pubdate", "publishdate", "date", "dc.date.issued", "dc.date")),
+        *(meta.get(k) for k in ("sailthru.date", "parsely-pub-date", "article.published")),
+    ]
+    candidates += [t.get("datetime") for t in tree.iter("time")][:3]
+    for value in candidates:
+        if value and (iso := _iso_date(value)):
+            return iso
+    match = _URL_DATE.search(url)
+    if match:
+        return _iso_date(f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}")
+    return ""
+
+
+def _author(meta: dict[str, str], ld: dict[str, Any], tree: Any) -> str:
+    names = [
+        meta.get("author"),
+        ", ".join(dict.fromkeys(_names(ld.get("author")))),
+        meta.get("article:author"),
+        meta.get("byl"),
+        meta.get("parsely-author"),
+        meta.get("sailthru.author"),
+    ]
+    for link in tree.iterfind(".//a[@rel='author']"):
+        names.append(link.text_content())
+    for name in names:
+        name = clean_line(re.sub(r"^\s*by\s+", "", name or "", flags=re.I), 200)
+        if name and "://" not in name and not name.startswith("@"):
+            return name
+    return ""
+
+
+def _feed_url(tree: Any, base: str) -> str:
+    for link in tree.iter("link"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").strip().lower()
+        feed = "alternate" in rel and kind in ("application/rss+xml", "application/atom+xml")
+        if feed and (found := safe_url(link.get("href"), base or None)):
+            return found
+    return ""
+
+
+# ----- the article text -----------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    """What two renderings of the same paragraph have in common: its letters and digits."""
+    return _KEY.sub("", text).lower()
+
+
+def _index(tree: Any) -> dict[str, Any]:
+    """Page elements by the :func:`_key` of their text (first in document order wins)."""
+    found: dict[str, Any] = {}
+    for el in tree.iter(*_SOURCE_TAGS):
+        key = _key(el.text_content())
+        if key and key not in found:
+            found[key] = el
+    return found
+
+
+def _tei_to_html(block: Any) -> Any:
+    """Rename trafilatura's output tags to HTML ones in place so the writer can render them."""
+    for el in block.iter():
+        tag = el.tag
+        if tag == "head":
+            rend = el.get("rend", "")
+            el.tag = rend if rend in ("h1", "h2", "h3", "h4", "h5", "h6") else "h2"
+        elif tag == "list":
+            el.tag = "ol" if el.get("rend") == "ol" else "ul"
+        elif tag == "hi":
+            rend = el.get("rend", "")
+            el.tag = "strong" if "b" in rend else "code" if "t" in rend else "em"
+        elif tag == "ref":
+            el.tag = "a"
+            el.set("href", el.attrib.pop("target", ""))
+        elif tag == "cell":
+            el.tag = "th" if el.get("role") == "head" else "td"
+        elif tag == "code":
+            el.tag = "pre" if "\n" in "".join(el.itertext()) else "code"
+        elif tag in _TEI_TAGS:
+            el.tag = _TEI_TAGS[tag]
+    return block
+
+
+def _text_of(el: Any) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def _children(body: Any) -> Iterator[Any]:
+    """The blocks of trafilatura's body; loose text between them becomes paragraphs."""
+    if body.text and body.text.strip():
+        yield _paragraph(body.text)
+    for child in body:
+        tail, child.tail = child.tail, None
+        yield child
+        if tail and tail.strip():
+            yield _paragraph(tail)
+
+
+def _paragraph(text: str) -> Any:
+    element = etree.Element("p")
+    element.text = text
+    return element
+
+
+def _is_boilerplate(text: str) -> bool:
+    """Lines that are site furniture rather than article: "Related: …", "3 comments"…"""
+    if len(text) > 300:
+        return False
+    return bool(_BOILERPLATE.search(text) or _NEWSLETTER.search(text))
+
+
+def _trafilatura_body(tree: Any, url: str) -> Any:
+    """trafilatura's main-text tree, or None; the fallbacks run only when the text is short."""
+    from trafilatura import bare_extraction
+
+    options = {"url": url or None, "favor_precision": True, "include_comments": False}
+    doc = bare_extraction(tree, fast=True, **options)
+    if doc is None or len(doc.text or "") < SHORT_TEXT:
+        doc = bare_extraction(tree, fast=False, **options) or doc
+    return None if doc is None else doc.body
+
+
+def _blocks(tree: Any, url: str, titles: set[str]) -> list[Any]:
+    """The elements to render, in order: trafilatura's blocks (swapped for the page element
+    they came from when there is one), minus title and boilerplate, plus recovered blocks."""
+    body = _trafilatura_body(tree, url)
+    if body is None:
+        return []
+    index = _index(tree)
+    blocks: list[tuple[Any, Any]] = []  # (element to render, page element or None)
+    for child in _children(body):
+        text = _text_of(child)
+        if not text or _is_boilerplate(text):
+            continue
+        key = _key(text)
+        if len(blocks) < 2 and key in titles:
+            continue
+        source = index.get(key)
+        blocks.append((source if source is not None else _tei_to_html(child), source))
+    return _with_recovered(tree, blocks)
+
+
+def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
+    """Add embedded posts and sibling article chunks that trafilatura left out, in page order."""
+    rendered = [element for element, _ in blocks]
+    sources = [source for _, source in blocks if source is not None]
+    container = _container(sources)
+    if container is None:
+        return rendered
+    keys = {_key(_text_of(element)) for element in rendered}
+    extra = []
+    for element in [*_embeds(container), *_sibling_chunks(container)]:
+        text = _text_of(element)
+        key = _key(text)
+        if key and key not in keys and not _is_boilerplate(text):
+            keys.add(key)
+            extra.append(element)
+    if not extra:
+        return rendered
+    order = {el: n for n, el in enumerate(tree.iter())}
+    positions, last = [], -1
+    for _, source in blocks:
+        last = max(last, order.get(source, last))
+        positions.append(last)
+    for element in sorted(extra, key=order.__getitem__, reverse=True):
+        at = bisect.bisect_right(positions, order[element])
+        rendered.insert(at, element)
+        positions.insert(at, order[element])
+    return rendered
+
+
+def _container(sources: list[Any]) -> Any:
+    """The innermost element holding 80% of the matched text, unless that is the whole page."""
+    weights: dict[Any, int] = {}
+    total = 0
+    for source in sources:
+        size = len(_text_of(source))
+        total += size
+        for ancestor in source.iterancestors():
+            weights[ancestor] = weights.get(ancestor, 0) + size
+    if not total:
+        return None
+    largest = max(sources, key=lambda s: len(_text_of(s)))
+    for ancestor in largest.iterancestors():
+        if weights[ancestor] >= 0.8 * total:
+            return None if ancestor.tag in ("body", "html") else ancestor
+    return None
+
+
+def _embeds(container: Any) -> list[Any]:
+    """Embedded social posts (tweets, Instagram) inside the article container."""
+    return _EMBED_XPATH(container)
+
+
+def _sibling_chunks(container: Any) -> list[Any]:
+    """Blocks of article text split into sibling containers of the same class (ads between).
+
+    Siblings that look like articles of their own (an ``<h1>``, an ``<article>``) are skipped,
+    so stacked "next story" blocks are not merged.
+    """
+    found: list[Any] = []
+    level = container
+    for _ in range(2):
+        parent = level.getparent()
+        css = level.get("class")
+        if parent is None or level.tag in ("article", "body") or not css:
+            break
+        for sibling in parent:
+            if sibling is level or sibling.tag != level.tag or sibling.get("class") != css:
+                continue
+            if sibling.find(".//h1") is not None or sibling.find(".//article") is not None:
+                continue
+            chunk = [el for el in _outer_blocks(sibling) if _link_density(el) < 0.5]
+            if sum(len(_text_of(el)) for el in chunk) >= 200:
+                found.extend(chunk)
+        level = parent
+    return found
+
+
+def _outer_blocks(root: Any) -> Iterator[Any]:
+    """Paragraph-level elements under ``root``, not descending into the ones found."""
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        if el.tag in _CHUNK_TAGS:
+            walker.skip_subtree()
+            yield el
+        elif el.tag in ("aside", "figure", "form", "nav", "script", "style", "noscript"):
+            walker.skip_subtree()
+
+
+def _link_density(el: Any) -> float:
+    text = len(_text_of(el)) or 1
+    return sum(len(_text_of(a)) for a in el.iter("a")) / text
+
+
+def _titles(meta: dict[str, str], ld: dict[str, Any], tree: Any) -> tuple[str, set[str]]:
+    """The article's title, and the keys of every form of it (to drop it from the body)."""
+    h1 = next(tree.iter("h1"), None)
+    h1_text = h1.text_content() if h1 is not None else ""
+    head = tree.find(".//title")
+    page_title = head.text_content() if head is not None else ""
+    headline = ld.get("headline") if isinstance(ld.get("headline"), str) else ""
+    forms = [meta.get("og:title"), meta.get("twitter:title"), headline, h1_text, page_title]
+    title = clean_line(_first(forms), 300)
+    return title, {_key(f) for f in forms if f and _key(f)}
+
+
+def extract_article(html: str | bytes, url: str = "") -> ArticleBody:
+    """Extract an article page's title, author, date, Markdown body, text, headings and links."""
+    if isinstance(html, bytes):
+        html = decode_html(html[:MAX_PAGE_BYTES])
+    tree = _parse_page(html) if html and html.strip() else None
+    if tree is None:
+        return ArticleBody(url=url)
+    meta, ld = _meta(tree), _json_ld(tree)
+    base = url or safe_url(meta.get("og:url")) or ""
+    title, title_keys = _titles(meta, ld, tree)
+    writer = MarkdownWriter(base_url=base or None)
+    for block in _blocks(tree, url, title_keys):
+        writer.walk(block)
+        writer.flush()
+    rendered = writer.result()
+    return ArticleBody(
+        url=url,
+        title=title,
+        author=_author(meta, ld, tree),
+        published=_published(meta, ld, tree, url),
+        markdown=rendered.markdown,
+        text=rendered.text,
+        headings=rendered.headings,
+        related=_related(html, base),
+        feed_url=_feed_url(tree, base),
+    )
+
+
+def _related(html: str, base: str) -> tuple[RelatedLink, ...]:
+    """Links found by :mod:`tui.core.related`, when that module is there."""
+    try:
+        from tui.core.related import find_related
+    except ImportError:
+        return ()
+    return tuple(find_related(html, base))
+
+
+def body_to_json(body: ArticleBody) -> dict[str, Any]:
+    """The ``tvnews extract --json`` form of an extracted article."""
+    return {
+        "url": body.url,
+        "title": body.title,
+        "author": body.author,
+        "published": body.published,
+        "markdown": body.markdown,
+        "text": body.text,
+        "headings": list(body.headings),
+        "related": [{"kind": r.kind, "label": r.label, "url": r.url} for r in body.related],
+    }

@@ -1,0 +1,229 @@
+"""HTTP for feeds and pages: bounded sizes, time-outs and redirects; conditional GET.
+
+Returns bytes and headers; every failure is a :class:`FetchError` whose message a
+user can read ("timed out", "HTTP 404 Not Found", "larger than 16 MB", …).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ssl
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from tui import __version__
+from tui.core.errors import FetchError
+from tui.core.sanitize import safe_url
+
+USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/project/tvnews/)"
+
+#: Longest back-off a server's Retry-After can ask for.
+MAX_RETRY_AFTER = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What a fetch returns."""
+
+    url: str
+    """The final URL, after redirects."""
+    status: int
+    body: bytes
+    """Empty for a 304."""
+    content_type: str = ""
+    etag: str = ""
+    last_modified: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304: nothing to parse."""
+        return self.status == 304
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds on every request."""
+
+    timeout: float = 20.0
+    max_bytes: int = 16_000_000
+    max_redirects: int = 5
+    max_connections: int = 16
+    max_per_host: int = 4
+    user_agent: str = ""
+
+
+class RetryLater(FetchError):
+    """The server asked us to back off (429/503 with Retry-After)."""
+
+    def __init__(self, message: str, not_before: float) -> None:
+        super().__init__(message)
+        self.not_before = not_before
+
+
+class Fetcher:
+    """An HTTP client with global and per-host concurrency limits. Use as an async context."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        timeout = httpx.Timeout(self.limits.timeout, connect=min(self.limits.timeout, 10.0))
+        self.client = httpx.AsyncClient(
+            follow_redirects=True,
+            max_redirects=self.limits.max_redirects,
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=self.limits.max_connections,
+                max_keepalive_connections=self.limits.max_connections,
+            ),
+            headers={
+                "User-Agent": self.limits.user_agent or USER_AGENT,
+                "Accept-Encoding": "gzip, deflate",
+            },
+            trust_env=False,
+        )
+        self._global = asyncio.Semaphore(self.limits.max_connections)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+
+    @asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        host = urlsplit(url).hostname or ""
+        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.max_per_host))
+        async with per_host, self._global:
+            yield
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        accept: str = "*/*",
+        max_bytes: int | None = None,
+    ) -> Response:
+        """GET ``url``; raise :class:`FetchError` with a readable reason on any failure."""
+        if safe_url(url) != url:
+            raise FetchError(f"blocked: only http(s) URLs are fetched ({url[:80]!r})")
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        limit = max_bytes or self.limits.max_bytes
+        async with self._slot(url):
+            try:
+                async with asyncio.timeout(self.limits.timeout * 3):
+                    return await self._get(url, headers, limit)
+            except TimeoutError:
+                raise FetchError(f"timed out after {self.limits.timeout * 3:g} s") from None
+            except httpx.TooManyRedirects:
+                raise FetchError(
+                    f"too many redirects (more than {self.limits.max_redirects})"
+                ) from None
+            except httpx.UnsupportedProtocol as error:
+                raise FetchError(f"blocked: redirect to a non-http(s) URL ({error})") from None
+            except httpx.ConnectTimeout:
+                raise FetchError("timed out connecting") from None
+            except httpx.ReadTimeout:
+                raise FetchError("timed out waiting for data") from None
+            except httpx.TimeoutException:
+                raise FetchError("timed out") from None
+            except httpx.ConnectError as error:
+                raise FetchError(_connect_reason(error)) from None
+            except httpx.RemoteProtocolError as error:
+                raise FetchError(f"connection broken ({_first_line(error)})") from None
+            except httpx.DecodingError as error:
+                raise FetchError(f"bad compressed data ({_first_line(error)})") from None
+            except httpx.HTTPError as error:
+                raise FetchError(f"network error ({_first_line(error) or type(error).__name__})")
+
+    async def _get(self, url: str, headers: dict[str, str], limit: int) -> Response:
+        async with self.client.stream("GET", url, headers=headers) as response:
+            final = str(response.url)
+            if response.status_code == 304:
+                return Response(final, 304, b"", etag=headers.get("If-None-Match", ""))
+            if response.status_code in (429, 503) and "retry-after" in response.headers:
+                wait = _retry_after(response.headers["retry-after"])
+                raise RetryLater(
+                    f"HTTP {response.status_code} {response.reason_phrase}; "
+                    f"server asks to retry in {_duration(wait)}",
+                    time.time() + wait,
+                )
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise FetchError(f"too large: {_size(int(declared))} (limit {_size(limit)})")
+            chunks: list[bytes] = []
+            total = 0
+            async for chunk in response.aiter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise FetchError(f"too large: more than {_size(limit)}")
+                chunks.append(chunk)
+            return Response(
+                final,
+                response.status_code,
+                b"".join(chunks),
+                content_type=response.headers.get("content-type", ""),
+                etag=response.headers.get("etag", ""),
+                last_modified=response.headers.get("last-modified", ""),
+            )
+
+
+def _retry_after(value: str) -> float:
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            seconds = 60.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _connect_reason(error: httpx.ConnectError) -> str:
+    causes: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = _first_line(error)
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "SSL" in text or "certificate" in text:
+        return f"TLS error ({text})"
+    if "Name or service not known" in text or "getaddrinfo" in text or "nodename" in text:
+        return "cannot resolve host name (offline?)"
+    if "refused" in text.lower():
+        return "connection refused"
+    if "unreachable" in text.lower():
+        return "network unreachable (offline?)"
+    return f"cannot connect ({text or type(error).__name__})"
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+
+
+def _size(count: int) -> str:
+    return f"{count / 1_000_000:.0f} MB" if count >= 1_000_000 else f"{count // 1000} kB"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

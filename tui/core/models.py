@@ -1,0 +1,137 @@
+"""Typed values passed between the layers. Nothing above ``parse.py`` sees a feedparser dict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Kinds of related link, in the order the related panel groups them.
+RELATED_KINDS = ("next", "more", "source", "related", "inline")
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A link an article offers its reader: ``NEXT: …``, ``More in TV News``, ``Source: A via B``…"""
+
+    kind: str
+    """One of :data:`RELATED_KINDS`."""
+    label: str
+    """Sanitized, single-line text shown to the reader."""
+    url: str
+    """Absolute http(s) URL."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleBody:
+    """An article page turned into Markdown, plus what was found around it."""
+
+    url: str
+    title: str = ""
+    author: str = ""
+    published: str = ""
+    """ISO 8601 date or date-time, or empty when unknown."""
+    markdown: str = ""
+    text: str = ""
+    """Plain text, paragraphs separated by blank lines."""
+    headings: tuple[str, ...] = ()
+    related: tuple[RelatedLink, ...] = ()
+    feed_url: str = ""
+    """The page's ``<link rel="alternate">`` feed, if it declares one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One item of a feed, with the stable identity the store keys on."""
+
+    guid: str
+    url: str
+    title: str
+    author: str
+    published: float | None
+    """Unix time, or None when the feed gives no usable date."""
+    summary: str
+    """HTML or text, untrusted."""
+    content: str
+    """HTML or text, untrusted; empty when the feed has only a summary."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A parsed feed document."""
+
+    title: str
+    link: str
+    entries: tuple[ParsedEntry, ...] = ()
+    warning: str = ""
+    """Set when the document was not well-formed but items could still be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed as the cache knows it."""
+
+    id: int
+    url: str
+    title: str
+    name: str = ""
+    section: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    last_fetched: float | None = None
+    last_error: str = ""
+    unread: int = 0
+    total: int = 0
+
+    @property
+    def display_name(self) -> str:
+        """The configured name, else the feed's own title, else its URL."""
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRow:
+    """What the article list needs for one row."""
+
+    id: int
+    title: str
+    feed_name: str
+    published: float | None
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A cached article with everything the reading pane shows."""
+
+    id: int
+    feed_id: int | None
+    guid: str
+    url: str
+    title: str
+    author: str
+    published: float | None
+    summary: str
+    content: str
+    full_markdown: str
+    """Markdown of the extracted page, empty until fetched."""
+    read: bool
+    starred: bool
+    feed_name: str = ""
+    related: tuple[RelatedLink, ...] = field(default=())
+    """Related links found on the fetched page (empty until fetched)."""
+    full_fetched: float | None = None
+    """When the page was fetched and extracted (None: not yet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """Which articles the list shows, and in what order."""
+
+    feed_id: int | None = None
+    section: str | None = None
+    unread_only: bool = False
+    starred_only: bool = False
+    search: str = ""
+    """Full-text query (FTS5), empty for none."""
+    sort: str = "date"
+    """``date`` (newest first) or ``feed`` (by feed name, then newest first)."""

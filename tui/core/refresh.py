@@ -1,0 +1,240 @@
+"""Refresh: due feeds -> fetch -> parse (worker processes) -> store, one transaction per feed.
+
+The CLI (``tvnews refresh``) and the app share this; progress arrives through a callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.config import FeedConfig, Settings
+from tui.core.errors import FetchError, ParseError, TvnewsError
+from tui.core.fetch import Fetcher, Limits, RetryLater
+from tui.core.parse import looks_like_html, parse_feed
+from tui.core.store import Store
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What happened to one feed in a refresh."""
+
+    url: str
+    name: str
+    new: int = 0
+    not_modified: bool = False
+    skipped: bool = False
+    error: str = ""
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    """The whole run: shown by the CLI and the app's status line."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        """New articles, all feeds."""
+        return sum(outcome.new for outcome in self.outcomes)
+
+    @property
+    def failures(self) -> list[FeedOutcome]:
+        """Feeds that failed, with their reasons."""
+        return [outcome for outcome in self.outcomes if outcome.error]
+
+    @property
+    def fetched(self) -> int:
+        """Feeds asked for (not skipped)."""
+        return sum(not outcome.skipped for outcome in self.outcomes)
+
+    def describe(self) -> str:
+        """One line: ``12 new articles from 9 feeds, 1 failed, 3 unchanged (0.8 s)``."""
+        unchanged = sum(outcome.not_modified for outcome in self.outcomes)
+        parts = [f"{self.new} new article{'s' * (self.new != 1)} from {self.fetched} feeds"]
+        if self.failures:
+            parts.append(f"{len(self.failures)} failed")
+        if unchanged:
+            parts.append(f"{unchanged} unchanged")
+        skipped = len(self.outcomes) - self.fetched
+        if skipped:
+            parts.append(f"{skipped} not due")
+        return ", ".join(parts) + f" ({self.seconds:.1f} s)"
+
+
+ProgressCallback = Callable[[int, int, FeedOutcome], None]
+
+
+def start_helpers() -> None:
+    """Start the fork server and resource tracker now, while stderr is a real file.
+
+    Call before a UI takes over the terminal: Textual replaces ``sys.stderr`` with an
+    object without a file descriptor, and they cannot be started after that.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    forkserver.ensure_running()
+
+
+def make_parse_pool(workers: int | None = None) -> Executor:
+    """A process pool for feedparser (CPU-bound); forkserver is safe beside threads."""
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+
+
+def fetch_limits(settings: Settings, max_bytes: int | None = None) -> Limits:
+    """The fetch bounds the settings ask for."""
+    return Limits(
+        timeout=settings.timeout_seconds,
+        max_bytes=max_bytes or settings.max_feed_bytes,
+        max_redirects=settings.max_redirects,
+        max_connections=settings.max_connections,
+        max_per_host=settings.max_per_host,
+        user_agent=settings.user_agent,
+    )
+
+
+class Refresher:
+    """Runs one refresh over a set of feeds. Blocking calls go to executors, never the loop."""
+
+    def __init__(
+        self,
+        cache_path: Path,
+        settings: Settings,
+        *,
+        parse_pool: Executor | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.cache_path = cache_path
+        self.settings = settings
+        self.parse_pool = parse_pool
+        self.on_progress = on_progress
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvnews-store")
+        self._store: Store | None = None
+        self._done = 0
+        self._total = 0
+
+    async def _db(self, method: str, *args: object, **kwargs: object) -> object:
+        """Call a Store method on the single writer thread."""
+
+        def call() -> object:
+            if self._store is None:
+                self._store = Store(self.cache_path)
+            return getattr(self._store, method)(*args, **kwargs)
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, call)
+
+    async def run(self, feeds: Sequence[FeedConfig], *, force: bool = False) -> RefreshSummary:
+        """Refresh ``feeds`` (those due, or all with ``force``) and return the summary."""
+        started = time.perf_counter()
+        summary = RefreshSummary()
+        own_pool = self.parse_pool is None
+        pool = self.parse_pool or make_parse_pool()
+        try:
+            self._total = len(feeds)
+            self._done = 0
+            async with Fetcher(fetch_limits(self.settings)) as fetcher:
+                tasks = [self._one(fetcher, pool, feed, force) for feed in feeds]
+                summary.outcomes = list(await asyncio.gather(*tasks))
+            if self.settings.keep_days or self.settings.keep_per_feed:
+                await self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
+        finally:
+            if own_pool:
+                pool.shutdown(wait=False, cancel_futures=True)
+            if self._store is not None:
+                await self._db("close")
+            self._writer.shutdown(wait=True)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    async def _one(
+        self, fetcher: Fetcher, pool: Executor, feed: FeedConfig, force: bool
+    ) -> FeedOutcome:
+        name = feed.name or feed.url
+        try:
+            outcome = await self._refresh_feed(fetcher, pool, feed, force)
+        except TvnewsError as error:
+            outcome = FeedOutcome(feed.url, name, error=str(error) or type(error).__name__)
+        self._done += 1
+        if self.on_progress is not None:
+            self.on_progress(self._done, self._total, outcome)
+        return outcome
+
+    async def _refresh_feed(
+        self, fetcher: Fetcher, pool: Executor, feed: FeedConfig, force: bool
+    ) -> FeedOutcome:
+        name = feed.name or feed.url
+        feed_id, etag, last_modified, last_fetched, not_before = await self._db(
+            "feed_fetch_state", feed.url
+        )  # type: ignore[misc]
+        now = time.time()
+        interval = feed.interval_minutes
+        if interval is None:
+            interval = self.settings.feed_interval_minutes
+        if not_before and now < not_before:
+            return FeedOutcome(feed.url, name, skipped=True)
+        if not force and last_fetched and now - last_fetched < interval * 60:
+            return FeedOutcome(feed.url, name, skipped=True)
+        try:
+            response = await fetcher.get(
+                feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT
+            )
+            if response.not_modified:
+                await self._db("record_not_modified", feed_id)
+                return FeedOutcome(feed.url, name, not_modified=True)
+            body, url, content_type = response.body, response.url, response.content_type
+            if looks_like_html(body, content_type):
+                body, url, content_type = await self._discover(fetcher, body, url)
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(pool, parse_feed, body, url, content_type)
+        except RetryLater as error:
+            await self._db("record_failure", feed_id, str(error), error.not_before)
+            raise
+        except (FetchError, ParseError) as error:
+            await self._db("record_failure", feed_id, str(error))
+            raise
+        new = await self._db(
+            "save_feed",
+            feed_id,
+            parsed,
+            etag=response.etag,
+            last_modified=response.last_modified,
+        )
+        return FeedOutcome(feed.url, name, new=int(new))  # type: ignore[arg-type]
+
+    async def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> tuple[bytes, str, str]:
+        """The URL served a web page: follow its ``<link rel="alternate">`` feed, once."""
+        from tui.core.related import find_feed_links
+
+        links = find_feed_links(page.decode("utf-8", errors="replace"), url)
+        if not links:
+            raise ParseError("not a feed: the URL serves a web page with no feed link")
+        response = await fetcher.get(links[0], accept=FEED_ACCEPT)
+        return response.body, response.url, response.content_type
+
+
+def refresh(
+    cache_path: Path,
+    feeds: Sequence[FeedConfig],
+    settings: Settings,
+    *,
+    force: bool = False,
+    on_progress: ProgressCallback | None = None,
+    parse_pool: Executor | None = None,
+) -> RefreshSummary:
+    """Blocking entry point: run a refresh on a fresh event loop (CLI, app worker thread)."""
+    refresher = Refresher(cache_path, settings, parse_pool=parse_pool, on_progress=on_progress)
+    return asyncio.run(refresher.run(feeds, force=force))

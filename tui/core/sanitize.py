@@ -1,0 +1,76 @@
+"""The one place untrusted text and URLs are made safe for a terminal.
+
+Every string that comes from the network and reaches the screen passes through
+:func:`clean_text` (multi-line) or :func:`clean_line` (single line). Links are
+only followed when :func:`safe_url` accepts them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urljoin, urlsplit
+
+#: C0 controls except tab and newline, DEL, C1 controls, and the bidi
+#: embedding/override/isolate controls that can reorder what the user sees.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c"
+    "\ufff9-\ufffb\ufeff]"
+)
+_SPACES = re.compile(r"[ \t\r\n\u00a0\u2028\u2029]+")
+
+#: Longest single-line string shown (titles, labels); longer ones are cut with an ellipsis.
+MAX_LINE = 500
+
+SAFE_SCHEMES = ("http", "https")
+
+
+def clean_text(text: str | None) -> str:
+    """Remove ESC, C0 (but newline and tab), C1 and bidi controls; CR LF becomes LF."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE.sub("", text)
+
+
+def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
+    """Sanitize and fold to one line of at most ``limit`` characters."""
+    if not text:
+        return ""
+    line = _SPACES.sub(" ", _UNSAFE.sub("", text[: limit * 4])).strip()
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def is_safe_text(text: str) -> bool:
+    """True when ``text`` holds nothing :func:`clean_text` would remove."""
+    return _UNSAFE.search(text) is None
+
+
+def safe_url(url: str | None, base: str | None = None) -> str | None:
+    """Return ``url`` made absolute against ``base`` if it is http(s), else None.
+
+    Control characters and surrounding spaces are removed first; javascript:,
+    file:, data: and every other scheme are refused, as are URLs without a host.
+    """
+    if not url:
+        return None
+    url = _UNSAFE.sub("", url).strip()
+    url = re.sub(r"\s", "", url) if "\n" in url or "\t" in url else url
+    if not url:
+        return None
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in SAFE_SCHEMES or not parts.hostname:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        return None
+    return url

@@ -1,0 +1,537 @@
+"""The SQLite cache: versioned schema, WAL, one connection per thread, paged reads.
+
+A refresh writes one transaction per feed and never touches read/starred state, so
+the app and a cron ``tvnews refresh`` can run at once and nothing committed is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from tui.core.errors import StoreError
+from tui.core.models import (
+    Article,
+    ArticleBody,
+    ArticleRow,
+    FeedState,
+    ListQuery,
+    ParsedFeed,
+    RelatedLink,
+)
+
+#: Marks the file as a tvnews cache ("tvnw").
+APPLICATION_ID = 0x74766E77
+
+#: Each entry upgrades the schema by one version (statements run in one transaction);
+#: never edit a released entry, add one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: feeds and articles
+    (
+        """CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        section TEXT NOT NULL DEFAULT '',
+        link TEXT NOT NULL DEFAULT '',
+        etag TEXT NOT NULL DEFAULT '',
+        last_modified TEXT NOT NULL DEFAULT '',
+        last_fetched REAL,
+        last_error TEXT NOT NULL DEFAULT '',
+        not_before REAL,
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+        """CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        feed_id INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        url TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL DEFAULT '',
+        published REAL,
+        summary TEXT NOT NULL DEFAULT '',
+        content TEXT NOT NULL DEFAULT '',
+        full_markdown TEXT NOT NULL DEFAULT '',
+        full_fetched REAL,
+        related TEXT NOT NULL DEFAULT '',
+        read INTEGER NOT NULL DEFAULT 0,
+        starred INTEGER NOT NULL DEFAULT 0,
+        first_seen REAL NOT NULL,
+        sort_key REAL NOT NULL
+    )""",
+        "CREATE UNIQUE INDEX articles_identity ON articles(coalesce(feed_id, 0), guid)",
+        "CREATE INDEX articles_by_date ON articles(sort_key DESC, id DESC)",
+        "CREATE INDEX articles_by_feed ON articles(feed_id, sort_key DESC, id DESC)",
+        "CREATE INDEX articles_by_url ON articles(url)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Dates more than this far ahead are treated as unknown (sorting by them would pin an item on top).
+FUTURE_SLACK = 2 * 86400
+
+_ROW_COLUMNS = "a.id, a.title, coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url, ''), a.published, a.read, a.starred"
+
+
+def default_cache_path(data_dir: Path) -> Path:
+    """The cache file inside a data directory."""
+    return data_dir / "cache.sqlite3"
+
+
+class Store:
+    """One connection to the cache. Open one per thread (connections are not shared)."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            self.db.execute("PRAGMA busy_timeout = 30000")
+            self._migrate()
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path}: cannot use the cache ({error})") from None
+
+    # -- schema -------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        db = self.db
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID):
+            raise StoreError(f"{self.path} is not a tvnews cache (application_id {app_id:#x})")
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer tvnews (cache schema {version}; this "
+                f"version knows up to {SCHEMA_VERSION}). Upgrade tvnews, or use --data-dir "
+                "to keep a separate cache."
+            )
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        if version == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self.db)
+
+    # -- feeds --------------------------------------------------------------------------
+
+    def sync_feeds(self, feeds: Iterable[tuple[str, str, str]]) -> None:
+        """Make the configured (url, name, section) feeds active and the others inactive."""
+        configured = list(feeds)
+        with self._write():
+            self.db.execute("UPDATE feeds SET active = 0")
+            self.db.executemany(
+                "INSERT INTO feeds(url, name, section, active) VALUES(?, ?, ?, 1) "
+                "ON CONFLICT(url) DO UPDATE SET name = excluded.name, "
+                "section = excluded.section, active = 1",
+                configured,
+            )
+
+    def feeds(self, *, active_only: bool = True) -> list[FeedState]:
+        """Feeds with their unread and total counts, in name order."""
+        rows = self.db.execute(
+            f"""SELECT f.id, f.url, f.title, f.name, f.section, f.etag, f.last_modified,
+                   f.last_fetched, f.last_error,
+                   (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
+                   (SELECT count(*) FROM articles a WHERE a.feed_id = f.id)
+            FROM feeds f {"WHERE f.active = 1" if active_only else ""}
+            ORDER BY lower(coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url))"""
+        ).fetchall()
+        return [FeedState(*row) for row in rows]
+
+    def feed(self, url: str) -> FeedState | None:
+        """One feed by URL."""
+        return next((feed for feed in self.feeds(active_only=False) if feed.url == url), None)
+
+    def feed_fetch_state(self, url: str) -> tuple[int, str, str, float | None, float | None]:
+        """(id, etag, last_modified, last_fetched, not_before) for conditional requests."""
+        row = self.db.execute(
+            "SELECT id, etag, last_modified, last_fetched, not_before FROM feeds WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            with self._write():
+                cursor = self.db.execute("INSERT INTO feeds(url) VALUES(?)", (url,))
+            return (cursor.lastrowid or 0, "", "", None, None)
+        return row
+
+    def record_failure(self, feed_id: int, error: str, not_before: float | None = None) -> None:
+        """Remember why a feed failed (shown in the UI) and when to try again.
+
+        ``last_fetched`` keeps the time of the last success, so a failed feed is due again.
+        """
+        with self._write():
+            self.db.execute(
+                "UPDATE feeds SET last_error = ?, not_before = ? WHERE id = ?",
+                (error, not_before, feed_id),
+            )
+
+    def record_not_modified(self, feed_id: int, not_before: float | None = None) -> None:
+        """A 304: the feed is fresh and nothing needs parsing."""
+        with self._write():
+            self.db.execute(
+                "UPDATE feeds SET last_error = '', last_fetched = ?, not_before = ? WHERE id = ?",
+                (time.time(), not_before, feed_id),
+            )
+
+    def save_feed(
+        self,
+        feed_id: int,
+        parsed: ParsedFeed,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        not_before: float | None = None,
+    ) -> int:
+        """Store a parsed feed in one transaction; return how many articles are new.
+
+        Existing articles keep their read/starred state; articles the feed dropped stay.
+        """
+        now = time.time()
+        entries = parsed.entries
+        with self._write():
+            known = _known_guids(self.db, feed_id, [entry.guid for entry in entries])
+            rows = []
+            for position, entry in enumerate(entries):
+                first_seen = now - position * 1e-3
+                published = entry.published
+                if published is not None and published > now + FUTURE_SLACK:
+                    published = None
+                rows.append(
+                    (
+                        feed_id,
+                        entry.guid,
+                        entry.url,
+                        entry.title,
+                        entry.author,
+                        published,
+                        entry.summary,
+                        entry.content,
+                        first_seen,
+                        published if published is not None else first_seen,
+                    )
+                )
+            self.db.executemany(
+                """INSERT INTO articles(feed_id, guid, url, title, author, published, summary,
+                       content, first_seen, sort_key)
+                   VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(coalesce(feed_id, 0), guid) DO UPDATE SET
+                       url = excluded.url, title = excluded.title, author = excluded.author,
+                       summary = excluded.summary, content = excluded.content,
+                       published = coalesce(excluded.published, published),
+                       sort_key = coalesce(excluded.published, sort_key)
+                   WHERE url IS NOT excluded.url OR title IS NOT excluded.title
+                       OR author IS NOT excluded.author OR summary IS NOT excluded.summary
+                       OR content IS NOT excluded.content""",
+                rows,
+            )
+            self.db.execute(
+                """UPDATE feeds SET title = ?, link = ?, etag = ?, last_modified = ?,
+                       last_fetched = ?, last_error = ?, not_before = ? WHERE id = ?""",
+                (
+                    parsed.title,
+                    parsed.link,
+                    etag,
+                    last_modified,
+                    now,
+                    parsed.warning,
+                    not_before,
+                    feed_id,
+                ),
+            )
+        return len({entry.guid for entry in entries} - known)
+
+    # -- the article list ---------------------------------------------------------------
+
+    def _where(self, query: ListQuery) -> tuple[str, list[object]]:
+        clauses = ["f.active = 1"]
+        params: list[object] = []
+        if query.feed_id is not None:
+            clauses.append("a.feed_id = ?")
+            params.append(query.feed_id)
+        if query.section is not None:
+            clauses.append("f.section = ?")
+            params.append(query.section)
+        if query.unread_only:
+            clauses.append("a.read = 0")
+        if query.starred_only:
+            clauses.append("a.starred = 1")
+        if query.search:
+            clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(fts_query(query.search))
+        return " AND ".join(clauses), params
+
+    def count(self, query: ListQuery) -> int:
+        """How many articles ``query`` selects."""
+        where, params = self._where(query)
+        sql = f"SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+        return self._read(sql, params)[0][0]
+
+    def rows(self, query: ListQuery, offset: int, limit: int) -> list[ArticleRow]:
+        """One page of the list, newest first (or by feed)."""
+        where, params = self._where(query)
+        order = _order(query)
+        sql = (
+            f"SELECT {_ROW_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id "
+            f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        )
+        return [
+            ArticleRow(id, title, feed, published, bool(read), bool(starred))
+            for id, title, feed, published, read, starred in self._read(
+                sql, [*params, limit, offset]
+            )
+        ]
+
+    def position(self, query: ListQuery, article_id: int) -> int | None:
+        """Row index of an article in ``query``'s order, or None if it is not listed."""
+        where, params = self._where(query)
+        order = _order(query)
+        sql = (
+            f"SELECT n FROM (SELECT a.id AS id, row_number() OVER (ORDER BY {order}) - 1 AS n "
+            f"FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}) WHERE id = ?"
+        )
+        found = self._read(sql, [*params, article_id])
+        return found[0][0] if found else None
+
+    def next_unread(self, query: ListQuery, index: int, step: int) -> int | None:
+        """Row index of the nearest unread article after (step 1) or before (step -1) ``index``."""
+        where, params = self._where(query)
+        order = _order(query)
+        compare, direction = (">", "ASC") if step > 0 else ("<", "DESC")
+        sql = (
+            f"SELECT n FROM (SELECT a.read AS read, row_number() OVER (ORDER BY {order}) - 1 AS n "
+            f"FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}) "
+            f"WHERE read = 0 AND n {compare} ? ORDER BY n {direction} LIMIT 1"
+        )
+        found = self._read(sql, [*params, index])
+        return found[0][0] if found else None
+
+    def _read(self, sql: str, params: Sequence[object]) -> list[tuple]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "fts5" in str(error) or "articles_fts" in str(error):
+                raise StoreError(f"search: {error}") from None
+            raise
+
+    # -- one article --------------------------------------------------------------------
+
+    def article(self, article_id: int) -> Article | None:
+        """An article with everything the reading pane needs."""
+        row = self.db.execute(
+            """SELECT a.id, a.feed_id, a.guid, a.url, a.title, a.author, a.published, a.summary,
+                   a.content, a.full_markdown, a.read, a.starred,
+                   coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url, ''), a.related,
+                   a.full_fetched
+            FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?""",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return Article(
+            *row[:10],
+            read=bool(row[10]),
+            starred=bool(row[11]),
+            feed_name=row[12],
+            related=_decode_related(row[13]),
+            full_fetched=row[14],
+        )
+
+    def article_by_url(self, url: str) -> Article | None:
+        """The cached article at ``url`` (a feed item or a followed page), preferring full text."""
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE url = ? ORDER BY full_fetched IS NULL, id LIMIT 1",
+            (url,),
+        ).fetchone()
+        return self.article(row[0]) if row else None
+
+    def set_read(self, article_ids: Sequence[int], read: bool = True) -> None:
+        """Mark articles read or unread."""
+        with self._write():
+            self.db.executemany(
+                "UPDATE articles SET read = ? WHERE id = ?",
+                [(int(read), article_id) for article_id in article_ids],
+            )
+
+    def set_starred(self, article_id: int, starred: bool) -> None:
+        """Star or unstar an article."""
+        with self._write():
+            self.db.execute(
+                "UPDATE articles SET starred = ? WHERE id = ?", (int(starred), article_id)
+            )
+
+    def unread_ids(self, query: ListQuery) -> list[int]:
+        """Ids of the unread articles ``query`` selects (for mark-all-read with undo)."""
+        where, params = self._where(query)
+        sql = (
+            f"SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id "
+            f"WHERE {where} AND a.read = 0"
+        )
+        return [row[0] for row in self._read(sql, params)]
+
+    def save_full_text(self, article_id: int, body: ArticleBody) -> None:
+        """Cache the extracted page of a feed article so it reads offline."""
+        with self._write():
+            self.db.execute(
+                "UPDATE articles SET full_markdown = ?, related = ?, full_fetched = ?, "
+                "author = CASE WHEN author = '' THEN ? ELSE author END WHERE id = ?",
+                (body.markdown, _encode_related(body.related), time.time(), body.author, article_id),
+            )
+
+    def save_page(self, body: ArticleBody) -> Article:
+        """Cache a followed page that is in no feed (a NEXT or related link) as an article."""
+        existing = self.article_by_url(body.url)
+        if existing is not None:
+            self.save_full_text(existing.id, body)
+            return self.article(existing.id)  # type: ignore[return-value]
+        now = time.time()
+        published = _iso_to_unix(body.published)
+        with self._write():
+            cursor = self.db.execute(
+                """INSERT INTO articles(feed_id, guid, url, title, author, published,
+                       full_markdown, full_fetched, related, read, first_seen, sort_key)
+                   VALUES(NULL, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+                   ON CONFLICT(coalesce(feed_id, 0), guid) DO UPDATE SET
+                       full_markdown = excluded.full_markdown, related = excluded.related,
+                       full_fetched = excluded.full_fetched, title = excluded.title""",
+                (
+                    body.url,
+                    body.url,
+                    body.title,
+                    body.author,
+                    published,
+                    body.markdown,
+                    now,
+                    _encode_related(body.related),
+                    now,
+                    published or now,
+                ),
+            )
+            article_id = cursor.lastrowid
+        found = self.article_by_url(body.url)
+        assert found is not None, article_id
+        return found
+
+    def articles_needing_full_text(self, limit: int) -> list[tuple[int, str]]:
+        """(id, url) of recent feed articles whose page is not cached yet (for prefetching)."""
+        return self.db.execute(
+            "SELECT id, url FROM articles WHERE full_fetched IS NULL AND feed_id IS NOT NULL "
+            "AND url LIKE 'http%' ORDER BY sort_key DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+
+    def prune(self, keep_days: int = 0, keep_per_feed: int = 0) -> int:
+        """Delete old unstarred articles; return how many went."""
+        removed = 0
+        with self._write():
+            if keep_days:
+                cursor = self.db.execute(
+                    "DELETE FROM articles WHERE starred = 0 AND sort_key < ?",
+                    (time.time() - keep_days * 86400,),
+                )
+                removed += cursor.rowcount
+            if keep_per_feed:
+                cursor = self.db.execute(
+                    """DELETE FROM articles WHERE starred = 0 AND id IN (
+                        SELECT id FROM (SELECT id, row_number() OVER (
+                            PARTITION BY feed_id ORDER BY sort_key DESC, id DESC) AS n
+                        FROM articles WHERE feed_id IS NOT NULL) WHERE n > ?)""",
+                    (keep_per_feed,),
+                )
+                removed += cursor.rowcount
+        return removed
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on error, so writers queue instead of failing."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _order(query: ListQuery) -> str:
+    """ORDER BY terms of the list: newest first, or grouped by feed name."""
+    order = "a.sort_key DESC, a.id DESC"
+    if query.sort == "feed":
+        order = "lower(coalesce(nullif(f.name, ''), f.title)), " + order
+    return order
+
+
+def _known_guids(db: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[str]:
+    known: set[str] = set()
+    for start in range(0, len(guids), 500):
+        chunk = guids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        known.update(
+            row[0]
+            for row in db.execute(
+                f"SELECT guid FROM articles WHERE coalesce(feed_id, 0) = ? AND guid IN ({marks})",
+                (feed_id, *chunk),
+            )
+        )
+    return known
+
+
+def fts_query(text: str) -> str:
+    """Turn what the user typed into an FTS5 query: every word must match (prefix match)."""
+    words = [word.replace('"', '""') for word in text.split() if word.strip()]
+    return " ".join(f'"{word}"*' for word in words) or '""'
+
+
+def _encode_related(links: Sequence[RelatedLink]) -> str:
+    return json.dumps([[link.kind, link.label, link.url] for link in links])
+
+
+def _decode_related(text: str) -> tuple[RelatedLink, ...]:
+    if not text:
+        return ()
+    try:
+        return tuple(RelatedLink(*item) for item in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
+
+
+def _iso_to_unix(value: str) -> float | None:
+    from datetime import UTC, datetime
+
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()

@@ -1,0 +1,64 @@
+"""The help screen: every key, generated from the bindings in force."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+#: Keys shown in a friendlier spelling.
+KEY_NAMES = {
+    "backspace": "Backspace",
+    "shift+backspace": "Shift+Backspace",
+    "question_mark": "?",
+    "space": "Space",
+    "enter": "Enter",
+    "escape": "Esc",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "ctrl+p": "Ctrl+P",
+    "tab": "Tab",
+    "shift+tab": "Shift+Tab",
+    "slash": "/",
+}
+
+
+def key_text(keys: str) -> str:
+    """``j,down`` -> ``j / down`` with friendly names."""
+    return " / ".join(KEY_NAMES.get(key.strip(), key.strip()) for key in keys.split(","))
+
+
+def binding_rows(sources: list[tuple[str, list[Binding]]]) -> list[tuple[str, str, str]]:
+    """(where, keys, description) for every binding with a description, deduplicated."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for where, bindings in sources:
+        for binding in bindings:
+            if not binding.description or (binding.key, where) in seen:
+                continue
+            seen.add((binding.key, where))
+            rows.append((where, key_text(binding.key), binding.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every key of the app, the screen and each pane."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static("tvnews keys — Esc or ? closes", id="help-title", markup=False)
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table.add_columns("Where", "Key", "Action")
+            table.add_rows(self.rows)
+            yield table
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()

@@ -1,0 +1,525 @@
+"""The main screen: article list, reading pane, related panel; it routes every message.
+
+Workers do the blocking work (refresh, page fetches) with their own cache connection
+and post messages back; only this screen changes widgets. Results carry the request
+id they were for, and stale ones are dropped (latest request wins).
+"""
+
+from __future__ import annotations
+
+import time
+import webbrowser
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, ProgressBar, Static
+
+from tui.config import Config
+from tui.core.errors import TvnewsError
+from tui.core.history import History, Location
+from tui.core.models import ArticleRow, ListQuery, RelatedLink
+from tui.core.pages import Section
+from tui.core.render import render_article, needs_full_text
+from tui.core.sanitize import clean_line, safe_url
+from tui.core.store import Store
+from tui.core.timefmt import long_date
+from tui.widgets.article_list import ArticleList
+from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.related_panel import RelatedPanel
+
+
+@dataclass(slots=True)
+class StoreRows:
+    """The list's row source: the cache and the current query."""
+
+    store: Store
+    query: ListQuery
+
+    def count(self) -> int:
+        return self.store.count(self.query)
+
+    def rows(self, offset: int, limit: int) -> list[ArticleRow]:
+        return self.store.rows(self.query, offset, limit)
+
+
+class RefreshProgress(Message):
+    """One feed done in a background refresh."""
+
+    def __init__(self, done: int, total: int, name: str, error: str) -> None:
+        self.done, self.total, self.name, self.error = done, total, name, error
+        super().__init__()
+
+
+class RefreshDone(Message):
+    """A background refresh finished."""
+
+    def __init__(self, summary: object | None, error: str = "") -> None:
+        self.summary = summary
+        self.error = error
+        super().__init__()
+
+
+class PageReady(Message):
+    """A fetched page or section is ready to show (for request ``request_id``)."""
+
+    def __init__(self, request_id: int, article_id: int | None = None, section: Section | None = None) -> None:
+        self.request_id = request_id
+        self.article_id = article_id
+        self.section = section
+        super().__init__()
+
+
+class PageFailed(Message):
+    """Fetching a page failed; ``reason`` is shown in the reading pane."""
+
+    def __init__(self, request_id: int, url: str, reason: str) -> None:
+        self.request_id, self.url, self.reason = request_id, url, reason
+        super().__init__()
+
+
+class MainScreen(Screen):
+    """List | reading pane over the related panel; status line and footer below."""
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
+        Binding("space", "page_article", "Scroll article", show=False, id="scroll_article"),
+        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+        Binding("s", "toggle_star", "Star", id="toggle_star"),
+        Binding("o", "open_browser", "Browser", id="open_browser"),
+        Binding("backspace,b", "back", "Back", id="back"),
+        Binding("shift+backspace,f", "forward", "Forward", show=False, id="forward"),
+        Binding("escape", "focus_list", "List", show=False, id="focus_list"),
+        *[
+            Binding(str(n), f"follow({n})", f"Follow link {n}", show=False, id=f"follow_{n}")
+            for n in range(1, 10)
+        ],
+    ]
+
+    def __init__(self, config: Config, cache_path: Path) -> None:
+        super().__init__()
+        self.config = config
+        self.settings = config.settings
+        self.cache_path = cache_path
+        self.store = Store(cache_path)
+        self.list_query = ListQuery(unread_only=not self.settings.show_read)
+        self.history = History()
+        self.sections: dict[str, Section] = {}
+        self.request_id = 0
+        self.pending: dict[str, int] = {}
+        """URL -> request id of fetches in flight (Enter twice does not fetch twice)."""
+        self.refreshing = False
+        self.failing: list[tuple[str, str]] = []
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="▶")
+        with Horizontal(id="panes"):
+            yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
+            with Vertical(id="right"):
+                yield ReadingPane(id="reading-pane")
+                yield RelatedPanel(id="related-panel")
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status-line", markup=False)
+            yield ProgressBar(id="refresh-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "tvnews"
+        article_list = self.query_one(ArticleList)
+        article_list.border_title = "Articles"
+        self.query_one(ReadingPane).border_title = "Article"
+        article_list.reload(keep_cursor=False)
+        article_list.focus()
+        self.query_one("#refresh-progress").display = False
+        self.query_one(ReadingPane).show(WELCOME)
+        self.query_one(RelatedPanel).show_links(())
+        self.failing = [
+            (feed.display_name, feed.last_error)
+            for feed in self.store.feeds()
+            if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
+        ]
+        self.update_status()
+        if self.settings.refresh_on_start and self.config.feeds:
+            self.call_after_refresh(self.action_refresh, False)
+        if self.settings.auto_refresh_minutes:
+            self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+    # -- the list ------------------------------------------------------------------------
+
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
+
+    def update_status(self, extra: str = "") -> None:
+        """Article counts, unread, failing feeds, last refresh."""
+        total = self.article_list.total
+        unread = self.store.count(replace(self.list_query, unread_only=True))
+        parts = [f"{total:,} articles", f"{unread:,} unread"]
+        if self.failing:
+            parts.append(f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failing")
+        if extra:
+            parts.append(extra)
+        self.query_one("#status-line", Static).update(" · ".join(parts))
+        self.article_list.border_subtitle = f"{unread:,} unread"
+
+    @on(ArticleList.Selected)
+    def _list_selected(self, event: ArticleList.Selected) -> None:
+        self.open_article(event.article_id)
+        self.query_one(ReadingPane).focus()
+
+    # -- opening articles ---------------------------------------------------------------
+
+    def open_article(self, article_id: int, *, record: bool = True) -> None:
+        """Show a cached article; fetch its page in the background if not cached yet."""
+        article = self.store.article(article_id)
+        if article is None:
+            self.notify("That article is no longer in the cache.", severity="warning")
+            return
+        if record:
+            self.history.visit(Location("article", article_id, article.url, article.title))
+        self.request_id += 1
+        if self.settings.mark_read_on_open and not article.read:
+            self.store.set_read([article_id], True)
+            self.article_list.update_row(article_id, read=True)
+            self.update_status()
+        self._show_article(article_id)
+        if needs_full_text(article) and article.url not in self.pending:
+            self.query_one(ReadingPane).set_notice(f"Fetching the full article from {article.url} …")
+            self.pending[article.url] = self.request_id
+            self.fetch_full_text(self.request_id, article_id, article.url)
+
+    def _show_article(self, article_id: int, notice: str = "") -> None:
+        article = self.store.article(article_id)
+        if article is None:
+            return
+        rendered = render_article(article)
+        pane = self.query_one(ReadingPane)
+        pane.show(rendered.markdown, notice=notice)
+        pane.border_title = clean_line(article.feed_name or "Article", 60)
+        pane.border_subtitle = self._location_text()
+        self.query_one(RelatedPanel).show_links(rendered.related)
+        self.sub_title = clean_line(article.title, 120)
+
+    def _location_text(self) -> str:
+        back = "◀ b" if self.history.can_go_back else ""
+        forward = "f ▶" if self.history.can_go_forward else ""
+        where = f"{self.history.index + 1}/{len(self.history.entries)}" if self.history.entries else ""
+        return " ".join(part for part in (back, where, forward) if part)
+
+    @work(thread=True, group="pages")
+    def fetch_full_text(self, request_id: int, article_id: int, url: str) -> None:
+        """Worker: fetch and extract an article's page, cache it, and post the result."""
+        from tui.core.pages import fetch_article_body
+
+        try:
+            body = fetch_article_body(url, settings=self.settings)
+            store = Store(self.cache_path)
+            try:
+                store.save_full_text(article_id, body)
+            finally:
+                store.close()
+        except TvnewsError as error:
+            self.post_message(PageFailed(request_id, url, str(error)))
+        else:
+            self.post_message(PageReady(request_id, article_id=article_id))
+
+    @work(thread=True, group="pages")
+    def fetch_page(self, request_id: int, link: RelatedLink) -> None:
+        """Worker: fetch a followed link: an article page, or a section listing."""
+        from tui.core.pages import fetch_article_body, open_section
+
+        try:
+            if link.kind == "more":
+                section = open_section(link.url, self.settings)
+                self.post_message(PageReady(request_id, section=section))
+                return
+            body = fetch_article_body(link.url, settings=self.settings)
+            store = Store(self.cache_path)
+            try:
+                article = store.save_page(body if body.title else replace(body, title=link.label))
+            finally:
+                store.close()
+        except TvnewsError as error:
+            self.post_message(PageFailed(request_id, link.url, str(error)))
+        else:
+            self.post_message(PageReady(request_id, article_id=article.id))
+
+    @on(PageReady)
+    def _page_ready(self, event: PageReady) -> None:
+        for url, request in list(self.pending.items()):
+            if request == event.request_id:
+                del self.pending[url]
+        if event.request_id != self.request_id:
+            return
+        if event.section is not None:
+            self.sections[event.section.url] = event.section
+            self.history.visit(Location("section", None, event.section.url, event.section.title))
+            self._show_section(event.section)
+        elif event.article_id is not None:
+            current = self.history.current
+            if current and current.kind == "article" and current.article_id == event.article_id:
+                self._show_article(event.article_id)
+            else:
+                self.open_article(event.article_id)
+
+    @on(PageFailed)
+    def _page_failed(self, event: PageFailed) -> None:
+        self.pending.pop(event.url, None)
+        if event.request_id != self.request_id:
+            return
+        pane = self.query_one(ReadingPane)
+        pane.set_notice(f"Could not fetch {event.url}: {event.reason}", error=True)
+
+    # -- following links ----------------------------------------------------------------
+
+    def follow(self, link: RelatedLink) -> None:
+        """NEXT/related/inline open in place, More in opens the section, Source opens the browser."""
+        url = safe_url(link.url)
+        if url is None:
+            self.notify("Only http(s) links are followed.", severity="warning")
+            return
+        link = replace(link, url=url)
+        if link.kind == "source":
+            self.open_in_browser(url)
+            return
+        if link.kind == "more" and url in self.sections:
+            self.history.visit(Location("section", None, url, self.sections[url].title))
+            self._show_section(self.sections[url])
+            return
+        if link.kind != "more":
+            cached = self.store.article_by_url(url)
+            if cached is not None and cached.full_fetched is not None:
+                self.open_article(cached.id)
+                return
+        if url in self.pending:
+            return
+        self.request_id += 1
+        self.pending[url] = self.request_id
+        what = "section" if link.kind == "more" else "article"
+        self.query_one(ReadingPane).set_notice(f"Opening {what} {url} …")
+        self.fetch_page(self.request_id, link)
+
+    def _show_section(self, section: Section) -> None:
+        from tui.core.markdown import escape_markdown
+
+        lines = [f"# {escape_markdown(clean_line(section.title))}", ""]
+        if section.feed_url:
+            lines += [f"Section feed: {escape_markdown(section.feed_url)}", ""]
+        lines += [f"Section page: {escape_markdown(section.url)}", ""]
+        lines += [
+            f"{n}. [{escape_markdown(clean_line(item.label))}]({item.url})"
+            for n, item in enumerate(section.items, 1)
+        ]
+        if not section.items:
+            lines.append("*No articles found on this section page.*")
+        pane = self.query_one(ReadingPane)
+        pane.show("\n".join(lines))
+        pane.border_title = "Section"
+        pane.border_subtitle = self._location_text()
+        self.sub_title = clean_line(section.title, 120)
+        self.query_one(RelatedPanel).show_links(section.items, title="In this section")
+        self.request_id += 1
+
+    @on(RelatedPanel.Followed)
+    def _related_followed(self, event: RelatedPanel.Followed) -> None:
+        self.follow(event.link)
+
+    @on(ReadingPane.LinkFollowed)
+    def _text_link(self, event: ReadingPane.LinkFollowed) -> None:
+        self.follow(RelatedLink("inline", event.url, event.url))
+
+    def action_follow(self, number: int) -> None:
+        if not self.query_one(RelatedPanel).follow(number):
+            self.notify(f"No related link {number}.", severity="warning", timeout=2)
+
+    def _go(self, location: Location | None) -> None:
+        if location is None:
+            self.notify("Nothing to go back to." if location is None else "", timeout=2)
+            return
+        if location.kind == "section" and location.url in self.sections:
+            self._show_section(self.sections[location.url])
+        elif location.article_id is not None:
+            self.open_article(location.article_id, record=False)
+
+    def action_back(self) -> None:
+        self._go(self.history.back())
+
+    def action_forward(self) -> None:
+        self._go(self.history.forward())
+
+    # -- keys on the current article -----------------------------------------------------
+
+    def _target_row(self) -> ArticleRow | None:
+        return self.article_list.current
+
+    def action_toggle_read(self) -> None:
+        row = self._target_row()
+        if row is None:
+            return
+        self.store.set_read([row.id], not row.read)
+        self.article_list.update_row(row.id, read=not row.read)
+        self.update_status()
+
+    def action_toggle_star(self) -> None:
+        row = self._target_row()
+        if row is None:
+            return
+        self.store.set_starred(row.id, not row.starred)
+        self.article_list.update_row(row.id, starred=not row.starred)
+        self.notify("Starred." if not row.starred else "Unstarred.", timeout=2)
+
+    def _unread(self, step: int) -> None:
+        article_list = self.article_list
+        index = self.store.next_unread(self.list_query, article_list.cursor, step)
+        if index is None:
+            self.notify("No more unread articles.", timeout=2)
+            return
+        article_list.move_to(index)
+        row = article_list.row(index)
+        if row is not None:
+            self.open_article(row.id)
+
+    def action_next_unread(self) -> None:
+        self._unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._unread(-1)
+
+    def action_page_article(self) -> None:
+        self.query_one(ReadingPane).scroll_page_down(animate=False)
+
+    def action_focus_list(self) -> None:
+        self.article_list.focus()
+
+    def action_open_browser(self) -> None:
+        current = self.history.current
+        url = current.url if current else ""
+        if not url and (row := self._target_row()):
+            article = self.store.article(row.id)
+            url = article.url if article else ""
+        if url:
+            self.open_in_browser(url)
+
+    def open_in_browser(self, url: str) -> None:
+        """Open an http(s) URL in the user's browser (no shell involved)."""
+        safe = safe_url(url)
+        if safe is None:
+            self.notify("Only http(s) links are opened.", severity="warning")
+            return
+        self._browser(safe)
+
+    @work(thread=True, group="browser")
+    def _browser(self, url: str) -> None:
+        try:
+            opened = webbrowser.open(url, new=2)
+        except webbrowser.Error:
+            opened = False
+        if not opened:
+            self.app.call_from_thread(
+                self.notify, f"No browser found to open {url}", severity="warning"
+            )
+
+    # -- refresh --------------------------------------------------------------------------
+
+    def _auto_refresh(self) -> None:
+        self.action_refresh(False)
+
+    def action_refresh(self, force: bool = True) -> None:
+        if self.refreshing:
+            self.notify("A refresh is already running.", timeout=2)
+            return
+        if not self.config.feeds:
+            self.notify("No feeds configured: add some to feeds.toml.", severity="warning")
+            return
+        self.refreshing = True
+        bar = self.query_one("#refresh-progress", ProgressBar)
+        bar.update(total=len(self.config.feeds), progress=0)
+        bar.display = True
+        self.update_status("refreshing…")
+        self.run_refresh(force)
+
+    @work(thread=True, group="refresh", exclusive=True)
+    def run_refresh(self, force: bool) -> None:
+        """Worker: refresh every feed on its own event loop and cache connection."""
+        from tui.core.refresh import FeedOutcome, refresh
+
+        def progress(done: int, total: int, outcome: FeedOutcome) -> None:
+            self.post_message(RefreshProgress(done, total, outcome.name, outcome.error))
+
+        try:
+            summary = refresh(
+                self.cache_path,
+                self.config.feeds,
+                self.settings,
+                force=force,
+                on_progress=progress,
+            )
+        except TvnewsError as error:
+            self.post_message(RefreshDone(None, str(error)))
+        else:
+            self.post_message(RefreshDone(summary))
+
+    @on(RefreshProgress)
+    def _refresh_progress(self, event: RefreshProgress) -> None:
+        bar = self.query_one("#refresh-progress", ProgressBar)
+        bar.update(total=event.total, progress=event.done)
+
+    @on(RefreshDone)
+    def _refresh_done(self, event: RefreshDone) -> None:
+        self.refreshing = False
+        self.query_one("#refresh-progress").display = False
+        if event.summary is None:
+            self.notify(f"Refresh failed: {event.error}", severity="error")
+            self.update_status()
+            return
+        summary = event.summary
+        self.article_list.reload(keep_cursor=True)
+        self.failing = [(o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
+        stamp = time.strftime("%H:%M")
+        self.update_status(f"refreshed {stamp}")
+        if summary.new:  # type: ignore[attr-defined]
+            self.notify(f"{summary.new} new articles.", title="Refresh", timeout=4)  # type: ignore[attr-defined]
+        if self.failing:
+            lines = [f"{clean_line(name, 40)}: {clean_line(reason, 100)}" for name, reason in self.failing[:8]]
+            if len(self.failing) > 8:
+                lines.append(f"… and {len(self.failing) - 8} more")
+            self.notify(
+                "\n".join(lines),
+                title=f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failed",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+
+
+WELCOME = """# tvnews
+
+Pick an article in the list and press **Enter** to read it.
+
+| Key | Action |
+|---|---|
+| j / k | move in the list |
+| Enter | open the article |
+| Tab | next pane |
+| Space | scroll the article |
+| 1–9 | follow a related link (NEXT, More in, Source) |
+| b / f | back / forward |
+| n / p | next / previous unread |
+| r | refresh all feeds |
+| ? | every key |
+| q | back, then quit |
+"""
+
+__all__ = ["MainScreen", "long_date"]

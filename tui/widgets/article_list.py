@@ -1,0 +1,248 @@
+"""The article list: a Line-API widget that renders only visible rows, paged from SQLite.
+
+It holds no widget per article and no full list: rows come in pages of :data:`PAGE`
+from a :class:`RowSource`, and only a few pages are kept, so 100k articles open and
+scroll as fast as 100.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.core.models import ArticleRow
+from tui.core.sanitize import clean_line
+from tui.core.timefmt import age
+
+#: Rows fetched from the store at once.
+PAGE = 256
+#: Pages kept in memory.
+PAGES_KEPT = 8
+FEED_WIDTH = 18
+AGE_WIDTH = 4
+
+
+class RowSource(Protocol):
+    """Where rows come from (the screen passes the store and the current query)."""
+
+    def count(self) -> int:
+        """How many rows there are."""
+        ...
+
+    def rows(self, offset: int, limit: int) -> list[ArticleRow]:
+        """Rows ``offset`` … ``offset + limit``."""
+        ...
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """Newest first; unread marked ●, starred ★; feed name and age on the right."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("enter", "select", "Open", id="list.open"),
+    ]
+    COMPONENT_CLASSES = {
+        "article-list--cursor",
+        "article-list--unread",
+        "article-list--read",
+        "article-list--feed",
+        "article-list--age",
+        "article-list--star",
+        "article-list--empty",
+    }
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
+
+    class Selected(Message):
+        """The reader opened a row (Enter or click)."""
+
+        def __init__(self, article_id: int) -> None:
+            self.article_id = article_id
+            super().__init__()
+
+    class Highlighted(Message):
+        """The cursor moved to a row."""
+
+        def __init__(self, article_id: int | None, index: int) -> None:
+            self.article_id = article_id
+            self.index = index
+            super().__init__()
+
+    def __init__(self, source: RowSource | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.source = source
+        self.total = 0
+        self.empty_text = "No articles yet. Press r to refresh."
+        self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
+
+    # -- data -----------------------------------------------------------------------------
+
+    def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
+        """Show another query; the cursor goes to the top unless ``keep_cursor``."""
+        self.source = source
+        self.reload(keep_cursor=keep_cursor)
+
+    def reload(self, *, keep_cursor: bool = True) -> None:
+        """Re-read the count and drop cached pages (after a refresh or a state change)."""
+        self._pages.clear()
+        self.total = self.source.count() if self.source else 0
+        self.virtual_size = Size(self.size.width, self.total)
+        cursor = min(self.cursor, max(self.total - 1, 0)) if keep_cursor else 0
+        if not keep_cursor:
+            self.scroll_to(y=0, animate=False)
+        self.cursor = cursor
+        self.refresh()
+
+    def row(self, index: int) -> ArticleRow | None:
+        """The row at ``index``, fetching its page if needed."""
+        if not 0 <= index < self.total or self.source is None:
+            return None
+        number = index // PAGE
+        page = self._pages.get(number)
+        if page is None:
+            page = self.source.rows(number * PAGE, PAGE)
+            self._pages[number] = page
+            while len(self._pages) > PAGES_KEPT:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        offset = index - number * PAGE
+        return page[offset] if offset < len(page) else None
+
+    def update_row(self, article_id: int, *, read: bool | None = None, starred: bool | None = None) -> None:
+        """Change one cached row in place (after m, s, or opening) without a query."""
+        for number, page in self._pages.items():
+            for offset, row in enumerate(page):
+                if row.id == article_id:
+                    page[offset] = ArticleRow(
+                        row.id,
+                        row.title,
+                        row.feed_name,
+                        row.published,
+                        row.read if read is None else read,
+                        row.starred if starred is None else starred,
+                    )
+                    self.refresh_line(number * PAGE + offset - int(self.scroll_offset.y))
+                    return
+
+    @property
+    def current(self) -> ArticleRow | None:
+        """The row under the cursor."""
+        return self.row(self.cursor)
+
+    # -- cursor ---------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.total - 1)) if self.total else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
+        self.refresh()
+        row = self.row(new)
+        self.post_message(self.Highlighted(row.id if row else None, new))
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on ``index``."""
+        self.cursor = index
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(self.size.height - 1, 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(self.size.height - 1, 1)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_select(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Selected(row.id))
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if 0 <= index < self.total:
+            self.cursor = index
+            self.action_select()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.total)
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        if self.total == 0:
+            if y == 1:
+                style = self.get_component_rich_style("article-list--empty")
+                return Strip([Segment(set_cell_size(f"  {self.empty_text}", width), style)])
+            return Strip.blank(width, self.rich_style)
+        row = self.row(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        return self._render_row(row, width, index == self.cursor)
+
+    def _render_row(self, row: ArticleRow, width: int, is_cursor: bool) -> Strip:
+        base = self.get_component_rich_style(
+            "article-list--unread" if not row.read else "article-list--read"
+        )
+        feed_style = self.get_component_rich_style("article-list--feed")
+        age_style = self.get_component_rich_style("article-list--age")
+        star_style = self.get_component_rich_style("article-list--star")
+        if is_cursor:
+            cursor = self.get_component_rich_style("article-list--cursor")
+            if not self.has_focus:
+                cursor = Style(bgcolor=cursor.bgcolor, dim=True) if cursor.bgcolor else cursor
+            base, feed_style, age_style, star_style = (
+                s + cursor for s in (base, feed_style, age_style, star_style)
+            )
+        marker = "●" if not row.read else " "
+        star = "★" if row.starred else " "
+        feed_width = min(FEED_WIDTH, max(width // 4, 6))
+        title_width = max(width - feed_width - AGE_WIDTH - 6, 1)
+        title = _fit(clean_line(row.title, 300), title_width)
+        feed = _fit(clean_line(row.feed_name, 80), feed_width)
+        segments = [
+            Segment(f" {marker}", base),
+            Segment(star, star_style),
+            Segment(f" {title} ", base),
+            Segment(f"{feed} ", feed_style),
+            Segment(age(row.published).rjust(AGE_WIDTH), age_style),
+        ]
+        strip = Strip(segments)
+        if strip.cell_length < width:
+            strip = strip.extend_cell_length(width, base)
+        return strip.crop(0, width)
+
+
+def _fit(text: str, width: int) -> str:
+    """Pad or cut ``text`` to ``width`` cells, with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
