@@ -18,27 +18,10 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 @pytest.fixture
 def server() -> Iterator[TestServer]:
-    """Serves tests/data (feeds under /feeds/) and the seed-shaped site under /."""
-    root = DATA.parent / "webroot"
-    httpd = TestServer(_webroot(root))
+    """Serves tests/data/feeds under /feeds/, tests/data under /data/, the seed site under /."""
+    httpd = TestServer({"/feeds/": FEEDS, "/data/": DATA, "/": SITE})
     yield httpd
     httpd.stop()
-
-
-def _webroot(root: Path) -> Path:
-    """tests/webroot: links to tests/site/* and tests/data/feeds (made once)."""
-    root.mkdir(exist_ok=True)
-    links = {"feeds": FEEDS}
-    if SITE.is_dir():
-        links.update({child.name: child for child in SITE.iterdir()})
-    for name, target in links.items():
-        link = root / name
-        if not link.exists():
-            try:
-                link.symlink_to(target.resolve(), target_is_directory=target.is_dir())
-            except FileExistsError:
-                pass
-    return root
 
 
 @pytest.fixture

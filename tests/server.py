@@ -39,12 +39,15 @@ class Seen:
 
 
 class TestServer:
-    """Serve ``root`` on 127.0.0.1 at a free port until :meth:`stop`."""
+    """Serve directories on 127.0.0.1 at a free port until :meth:`stop`.
+
+    ``mounts`` maps a URL prefix ("/feeds/") to a directory; "/" is the fallback.
+    """
 
     __test__ = False
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root
+    def __init__(self, mounts: dict[str, Path] | None = None, port: int = 0) -> None:
+        self.mounts = dict(sorted((mounts or {}).items(), key=lambda item: -len(item[0])))
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         server = self
@@ -55,7 +58,7 @@ class TestServer:
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 server.requests.append(Seen(self.path, dict(self.headers)))
                 path = self.path.split("?", 1)[0]
                 route = server.routes.get(path)
@@ -64,7 +67,8 @@ class TestServer:
                 else:
                     server._send_file(self, path)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -134,14 +138,17 @@ class TestServer:
         handler.wfile.write(body)
 
     def _resolve(self, path: str) -> Path | None:
-        if self.root is None:
-            return None
-        target = (self.root / path.lstrip("/")).resolve()
-        if not str(target).startswith(str(self.root.resolve())):
-            return None
-        if target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
+        for prefix, root in self.mounts.items():
+            if not path.startswith(prefix):
+                continue
+            root = root.resolve()
+            target = (root / path[len(prefix) :]).resolve()
+            if target != root and root not in target.parents:
+                return None
+            if target.is_dir():
+                target = target / "index.html"
+            return target if target.is_file() else None
+        return None
 
 
 def _content_type(file: Path) -> str:

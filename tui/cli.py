@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", nargs="+", help="words to find (all must match)")
     search.add_argument("-n", "--limit", type=int, default=50, help="most results shown")
 
+    from tui.feeds_cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -102,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_refresh(context, args)
         if args.command == "search":
             return cmd_search(context, args)
+        from tui.feeds_cli import run as run_feeds_command
+
+        if (code := run_feeds_command(context, args)) is not None:
+            return code
     except ConfigError as error:
         print(f"tvnews: config error: {error}", file=sys.stderr)
         return EXIT_CONFIG

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import gzip
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,8 @@ MAX_PAGE_BYTES = 20_000_000
 SHORT_TEXT = 1500
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
+_SITE_SUFFIX = re.compile(r"\s+[-|–—·:]\s+([^-|–—·:]{1,60})$")
 _KEY = re.compile(r"\W+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})/")
@@ -51,8 +54,14 @@ _NEWSLETTER = re.compile(
 _TEI_TAGS = {"quote": "blockquote", "item": "li", "row": "tr", "lb": "br", "graphic": "img"}
 _SOURCE_TAGS = (
     "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "blockquote", "pre",
-    "figcaption", "table", "dd", "dt", "td", "th",
+    "figcaption", "table", "dd", "dt", "td", "th", "div",
 )  # fmt: skip
+#: Letters compared before an element's whole text is (see :func:`_index`).
+_PREFIX = 8
+_INLINE_TAGS = frozenset(("a", "span", "strong", "b", "em", "i", "font", "u", "time", "cite"))
+_NOT_BODY = frozenset(
+    ("aside", "figure", "form", "nav", "header", "footer", "script", "style", "noscript", "a")
+)
 _CHUNK_TAGS = frozenset(("p", "h2", "h3", "h4", "blockquote", "ul", "ol", "pre", "table"))
 _EMBED_XPATH = etree.XPath(
     ".//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
@@ -131,8 +140,9 @@ def _json_ld(tree: lxml.html.HtmlElement) -> dict[str, Any]:
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
             continue
+        text = _CDATA.sub("", script.text[:500_000])
         try:
-            data = json.loads(script.text[:500_000])
+            data = json.loads(text, strict=False)
         except ValueError:
             continue
         pending, seen = [data], 0
@@ -232,12 +242,33 @@ def _key(text: str) -> str:
     return _KEY.sub("", text).lower()
 
 
-def _index(tree: Any) -> dict[str, Any]:
-    """Page elements by the :func:`_key` of their text (first in document order wins)."""
+def _may_be_paragraph(div: Any) -> bool:
+    """A ``<div>`` that starts with text (a paragraph written as a div), not a wrapper."""
+    if div.text and div.text.strip():
+        return True
+    return len(div) > 0 and div[0].tag in _INLINE_TAGS
+
+
+def _index(tree: Any, keys: set[str]) -> dict[str, Any]:
+    """Page elements whose :func:`_key` is one of ``keys`` (first in document order wins).
+
+    An element whose own leading text already differs from every key's start is skipped
+    without computing its whole text, which keeps this linear in practice.
+    """
+    starts = {key[:_PREFIX] for key in keys}
+    longest = max(map(len, keys), default=0) * 2 + 50
     found: dict[str, Any] = {}
     for el in tree.iter(*_SOURCE_TAGS):
-        key = _key(el.text_content())
-        if key and key not in found:
+        lead = _key(el.text[:200]) if el.text else ""
+        if len(lead) >= _PREFIX and lead[:_PREFIX] not in starts:
+            continue
+        if el.tag == "div" and not (lead or (len(el) and el[0].tag in _INLINE_TAGS)):
+            continue  # a wrapper, not a paragraph written as a <div>
+        text = el.text_content()
+        if len(text) > longest:
+            continue
+        key = _key(text)
+        if key in keys and key not in found:
             found[key] = el
     return found
 
@@ -311,15 +342,17 @@ def _blocks(tree: Any, url: str, titles: set[str]) -> list[Any]:
     body = _trafilatura_body(tree, url)
     if body is None:
         return []
-    index = _index(tree)
-    blocks: list[tuple[Any, Any]] = []  # (element to render, page element or None)
+    kept: list[tuple[Any, str]] = []
     for child in _children(body):
         text = _text_of(child)
         if not text or _is_boilerplate(text):
             continue
         key = _key(text)
-        if len(blocks) < 2 and key in titles:
-            continue
+        if not (len(kept) < 2 and key in titles):
+            kept.append((child, key))
+    index = _index(tree, {key for _, key in kept})
+    blocks: list[tuple[Any, Any]] = []  # (element to render, page element or None)
+    for child, key in kept:
         source = index.get(key)
         blocks.append((source if source is not None else _tei_to_html(child), source))
     return _with_recovered(tree, blocks)
@@ -333,8 +366,15 @@ def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
     if container is None:
         return rendered
     keys = {_key(_text_of(element)) for element in rendered}
+    scope = container  # sibling chunks are looked for up to two levels above the container
+    for _ in range(2):
+        scope = scope.getparent() if scope.getparent() is not None else scope
+    order = {el: n for n, el in enumerate(scope.iter())}
+    inside = [order[source] for source in sources if source in order]
+    first, last = min(inside, default=0), max(inside, default=0)
+    headings = [h for h in _headings(container) if first < order[h] < last]
     extra = []
-    for element in [*_embeds(container), *_sibling_chunks(container)]:
+    for element in [*_embeds(container), *_sibling_chunks(container), *headings]:
         text = _text_of(element)
         key = _key(text)
         if key and key not in keys and not _is_boilerplate(text):
@@ -342,7 +382,6 @@ def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
             extra.append(element)
     if not extra:
         return rendered
-    order = {el: n for n, el in enumerate(tree.iter())}
     positions, last = [], -1
     for _, source in blocks:
         last = max(last, order.get(source, last))
@@ -357,19 +396,35 @@ def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
 def _container(sources: list[Any]) -> Any:
     """The innermost element holding 80% of the matched text, unless that is the whole page."""
     weights: dict[Any, int] = {}
-    total = 0
-    for source in sources:
-        size = len(_text_of(source))
-        total += size
+    sizes = [len(_text_of(source)) for source in sources]
+    for source, size in zip(sources, sizes, strict=True):
         for ancestor in source.iterancestors():
             weights[ancestor] = weights.get(ancestor, 0) + size
+    total = sum(sizes)
     if not total:
         return None
-    largest = max(sources, key=lambda s: len(_text_of(s)))
+    largest = sources[sizes.index(max(sizes))]
     for ancestor in largest.iterancestors():
         if weights[ancestor] >= 0.8 * total:
             return None if ancestor.tag in ("body", "html") else ancestor
     return None
+
+
+def _headings(container: Any) -> Iterator[Any]:
+    """Section headings in the article container, outside asides, figures and link lists."""
+    for heading in container.iter("h2", "h3", "h4"):
+        text = _text_of(heading)
+        if not text or len(text) > 200 or _link_density(heading) > 0.5:
+            continue
+        skip = False
+        for ancestor in heading.iterancestors():
+            if ancestor is container:
+                break
+            if ancestor.tag in _NOT_BODY:
+                skip = True
+                break
+        if not skip:
+            yield heading
 
 
 def _embeds(container: Any) -> list[Any]:
@@ -409,7 +464,7 @@ def _outer_blocks(root: Any) -> Iterator[Any]:
         if el.tag in _CHUNK_TAGS:
             walker.skip_subtree()
             yield el
-        elif el.tag in ("aside", "figure", "form", "nav", "script", "style", "noscript"):
+        elif el.tag in _NOT_BODY:
             walker.skip_subtree()
 
 
@@ -419,15 +474,45 @@ def _link_density(el: Any) -> float:
 
 
 def _titles(meta: dict[str, str], ld: dict[str, Any], tree: Any) -> tuple[str, set[str]]:
-    """The article's title, and the keys of every form of it (to drop it from the body)."""
-    h1 = next(tree.iter("h1"), None)
-    h1_text = h1.text_content() if h1 is not None else ""
+    """The article's title, and the keys of every form of it (to drop it from the body).
+
+    The visible ``<h1>`` wins when it agrees with a declared title (og:title, JSON-LD
+    headline, ``<title>``), unless it only adds words to it ("Local News | …"); otherwise the
+    first declared title is used, without a " - Site name" suffix.
+    """
+    h1s = [clean_line(h.text_content(), 300) for h in itertools.islice(tree.iter("h1"), 5)]
     head = tree.find(".//title")
-    page_title = head.text_content() if head is not None else ""
     headline = ld.get("headline") if isinstance(ld.get("headline"), str) else ""
-    forms = [meta.get("og:title"), meta.get("twitter:title"), headline, h1_text, page_title]
-    title = clean_line(_first(forms), 300)
-    return title, {_key(f) for f in forms if f and _key(f)}
+    declared = [meta.get("og:title"), meta.get("twitter:title"), headline]
+    declared.append(head.text_content() if head is not None else "")
+    declared = [_without_site(clean_line(t, 300), meta) for t in declared if t and t.strip()]
+    title = ""
+    for h1, name in itertools.product(filter(None, h1s), declared):
+        h1_words, name_words = _words(h1), _words(name)
+        common = len(h1_words & name_words)
+        if common >= 0.9 * len(name_words) and len(h1_words) > len(name_words):
+            title = name  # the h1 carries a section label or kicker
+        elif common >= 0.75 * len(h1_words) and common >= 0.5 * len(name_words):
+            title = h1
+        if title:
+            break
+    title = title or _first(declared) or _first(h1s)
+    return title, {_key(t) for t in [*h1s, *declared] if _key(t)}
+
+
+def _words(text: str) -> set[str]:
+    return set(_KEY.split(text.lower())) - {""}
+
+
+def _without_site(title: str, meta: dict[str, str]) -> str:
+    """``Headline - Site`` without the site name (known from og:site_name, or short)."""
+    match = _SITE_SUFFIX.search(title)
+    if not match:
+        return title
+    site, rest = match[1], title[: match.start()]
+    short = len(site.split()) <= 3 and match[0].strip()[0] in "|-"
+    known = short or _key(site) == _key(meta.get("og:site_name", ""))
+    return rest if known and len(rest.split()) >= 2 else title
 
 
 def extract_article(html: str | bytes, url: str = "") -> ArticleBody:

@@ -43,7 +43,9 @@ MAX_NESTING = 8
 _TAG_LIKE = re.compile(r"<[A-Za-z!/?]")
 _WS = re.compile(r"[ \t\n\r\f\v\u00a0\u2028\u2029]+")
 _SPACES = re.compile(r" {2,}")
-_ESCAPE = re.compile(r"([\\`*_\[\]<>&|~#])")
+#: Markdown punctuation, plus what would let the widget's linkify turn text into a link
+#: (the dot of ``example.com``, the ``@`` of an address, ``://``).
+_ESCAPE = re.compile(r"[\\`*_\[\]<>&|~#]|(?<=\w)[.@](?=\w)|:(?=/)|(?<=/)/")
 _LINE_START = re.compile(r"^([-+=])|^(\d{1,9})([.)])")
 _BACKTICKS = re.compile(r"`+")
 _URL_UNSAFE = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C"})
@@ -56,7 +58,7 @@ _local = threading.local()
 
 def escape_markdown(text: str) -> str:
     """Backslash-escape characters that could start Markdown structure inside a line."""
-    return _ESCAPE.sub(r"\\\1", text)
+    return _ESCAPE.sub(r"\\\g<0>", text)
 
 
 def _escape_line_start(line: str) -> str:

@@ -30,6 +30,37 @@ MAX_TITLE = 2000
 #: bozo reasons that do not mean anything was lost.
 _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
+#: What feedparser's loose parser has been seen to raise on hostile input.
+_FEEDPARSER_CRASHES = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+)
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,32}|[0-9]{1,32});")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _fix_char_ref(match: re.Match[bytes]) -> bytes:
+    """``&#xD800;`` or ``&#x110000;`` would crash feedparser: make them U+FFFD."""
+    ref = match.group(1)
+    code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return b"&#xFFFD;"
+    return match.group(0)
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates (valid in JSON, not in UTF-8) throughout a JSON value."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
 
 
 def looks_like_html(body: bytes, content_type: str = "") -> bool:
@@ -109,13 +140,18 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
         return parse_json_feed(body, url)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    # A file object, never a string: feedparser would treat a string as a URL or a path.
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    body = _CHAR_REF.sub(_fix_char_ref, body)
+    try:
+        # A file object, never a string: feedparser would treat a string as a URL or a path.
+        parsed = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except _FEEDPARSER_CRASHES as error:
+        # feedparser's loose parser has crashes on hostile input; one feed must not stop a refresh.
+        raise ParseError(f"not a feed: unreadable document ({type(error).__name__})") from None
     raw_entries = parsed.get("entries", [])[:MAX_ENTRIES]
     feed = parsed.get("feed", {})
     problem = ""
@@ -173,8 +209,8 @@ def _json_item(item: dict[str, Any], feed_url: str) -> ParsedEntry:
 def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     """Parse a JSON Feed (1.0 / 1.1) document."""
     try:
-        data = json.loads(body.decode("utf-8-sig", errors="replace"))
-    except ValueError as error:
+        data = _scrub(json.loads(body.decode("utf-8-sig", errors="replace")))
+    except (ValueError, RecursionError) as error:
         raise ParseError(f"not a feed: invalid JSON ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
         raise ParseError("not a feed: JSON without an items list")

@@ -18,6 +18,7 @@ is linear in the number of elements.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -42,6 +43,7 @@ _BLOCK_TAGS = frozenset(
     "p div li ul ol dl dd dt td th tr table section article aside header footer main nav "
     "figure figcaption blockquote h1 h2 h3 h4 h5 h6 address caption form fieldset pre".split()
 )
+_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _INLINE_CONTAINERS = frozenset("p li blockquote dd h2 h3 h4 h5 h6".split())
 _NAV_TAGS = frozenset(("nav", "footer", "form", "dialog", "menu"))
 _NAV_ROLES = frozenset(("navigation", "contentinfo", "search", "menu", "menubar", "dialog"))
@@ -56,6 +58,7 @@ _NAV_WORDS = frozenset(
 _HEADER_WORDS = frozenset(("masthead", "topbar"))
 _NEVER_NAV = frozenset(("html", "body", "main", "article", "p", "a"))
 _ARTICLE_FOOTER = frozenset(("footer",))
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 _NEXT_RE = re.compile(
@@ -70,13 +73,15 @@ _MORE_RE = re.compile(
 )
 _RELATED_INLINE_RE = re.compile(
     r"^(?P<m>(?:related(?: (?:story|stories|article|articles|coverage|content|reading|link|"
-    r"links|news|posts?|video))?|see also|read more|also read|read also|also see|more on this))"
+    r"links|news|posts?|video|videos|photos|gallery))?|see also|read more|also read|read also"
+    r"|also see|more on [^:]{1,40}))"
     r"\s*:\s*(?P<rest>.*)$",
     re.I | re.S,
 )
 _RELATED_HEAD_RE = re.compile(
     r"^(?:read |see )?(?:other |more )?related(?: (?:stories|articles|coverage|content|posts|"
-    r"reading|links|news|videos|items))?(?: (?:about|on|to) .{0,40})?\s*:?$",
+    r"reading|links|news|videos|items))?(?: (?:about|on|to) .{0,40})?\s*:?$"
+    r"|^(?:see also|more on this (?:story|topic)|you might also like|you may also like)\s*:?$",
     re.I | re.S,
 )
 _SOURCE_RE = re.compile(
@@ -89,6 +94,7 @@ _MARKER_HINT = ("next", "more", "source", "related", "see also", "read", "via")
 
 _SLUG_SEP = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{5,}")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _NOT_ARTICLE_SEGMENTS = frozenset(
     """tag tags author authors category categories topic topics profile profiles user users
     search login signin signup register subscribe newsletter newsletters about contact privacy
@@ -124,14 +130,14 @@ class _Page:
         self.tokens: list[tuple[int, etree._Element, str]] = []
         self.span: dict[etree._Element, tuple[int, int]] = {}
         self.in_header: set[etree._Element] = set()
+        self._urls: dict[str, str | None] = {}
         self._walk()
 
     def _walk(self) -> None:
         tokens, span, starts = self.tokens, self.span, {}
-        total = sum(_ptext(p) for p in self.root.iter("p"))
-        limit = total / 2
-        header_depth = article_depth = 0
-        header_stack: list[bool] = []
+        limit = sum(_ptext(p) for p in self.root.iter("p")) / 2
+        depth = {"header": 0, "article": 0, "main": 0}
+        stack: list[str] = []
         walker = etree.iterwalk(self.root, events=("start", "end"))
         count = 0
         for event, el in walker:
@@ -141,17 +147,18 @@ class _Page:
                 count += 1
                 if count > MAX_ELEMENTS:
                     break
-                # A class word on a wrapper holding most of the page's text is not navigation.
-                if _is_nav(el, article_depth > 0) and _subtree_ptext(el) <= limit:
+                kind = self._kind(el, depth)
+                # A class word on a wrapper holding most of the page's text is not a widget.
+                if kind and kind != "article" and _subtree_ptext(el) > limit:
+                    kind = ""
+                stack.append(kind)
+                if kind == "nav":
                     walker.skip_subtree()
-                    header_stack.append(False)
                     starts[el] = -1
                     continue
-                is_header = _is_site_header(el) and _subtree_ptext(el) <= limit
-                header_stack.append(is_header)
-                header_depth += is_header
-                article_depth += el.tag == "article"
-                if header_depth:
+                if kind:
+                    depth[kind] += 1
+                if depth["header"]:
                     self.in_header.add(el)
                 starts[el] = len(tokens)
                 tokens.append((_START, el, ""))
@@ -159,10 +166,10 @@ class _Page:
                     tokens.append((_TEXT, el, el.text))
             else:
                 start = starts.pop(el, -1)
-                if header_stack:
-                    header_depth -= header_stack.pop()
+                kind = stack.pop() if stack else ""
+                if kind in depth:
+                    depth[kind] -= 1
                 if start >= 0:
-                    article_depth -= el.tag == "article"
                     span[el] = (start, len(tokens))
                     tokens.append((_END, el, ""))
                 parent = el.getparent()
@@ -173,15 +180,39 @@ class _Page:
             if start >= 0:
                 span[el] = (start, end)
 
+    @staticmethod
+    def _kind(el: etree._Element, depth: dict[str, int]) -> str:
+        """``nav`` (skipped), ``header`` (site header), ``article``, ``main`` or ``""``."""
+        tag = el.tag
+        if tag in ("article", "main"):
+            return tag
+        in_article = depth["article"] > 0
+        if tag in _NAV_TAGS:
+            return "" if in_article and tag == "footer" else "nav"
+        if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+            return "nav"
+        role = (el.get("role") or "").lower()
+        if role in _NAV_ROLES:
+            return "nav"
+        words = _words(el)
+        if tag not in _NEVER_NAV and words & _NAV_WORDS:
+            if not in_article or words & _NAV_WORDS - _ARTICLE_FOOTER:
+                return "nav"
+        if tag == "header" and not in_article and not depth["main"]:
+            return "header"
+        if role == "banner" or words & _HEADER_WORDS:
+            return "header"
+        return ""
+
     def url_of(self, a: etree._Element) -> str | None:
         """The absolute http(s) URL of an anchor, or None (fragment-only, same page, unsafe)."""
         href = (a.get("href") or "").strip()
         if not href or href.startswith("#"):
             return None
-        url = safe_url(href, self.base)
-        if url is None or _url_key(url) == self.page_key:
-            return None
-        return url
+        if href not in self._urls:
+            url = safe_url(href, self.base)
+            self._urls[href] = None if url is None or _url_key(url) == self.page_key else url
+        return self._urls[href]
 
     def inside(self, idx: int, el: etree._Element | None) -> bool:
         """True when token ``idx`` lies within ``el``."""
@@ -249,28 +280,6 @@ def _subtree_ptext(el: etree._Element) -> int:
     return sum(_ptext(p) for p in el.iter("p"))
 
 
-def _is_nav(el: etree._Element, in_article: bool) -> bool:
-    """Navigation, menus, footers, share/social/comment/ad widgets (skipped entirely).
-
-    Inside an ``<article>``, footers (``figure-footer``, ``article-footer``) are kept: they
-    hold credits and source lines, not the site's footer.
-    """
-    if el.tag in _NAV_TAGS:
-        return not (in_article and el.tag == "footer")
-    if (el.get("role") or "").lower() in _NAV_ROLES:
-        return True
-    if el.tag in _NEVER_NAV:
-        return False
-    words = _words(el) & _NAV_WORDS
-    return bool(words - _ARTICLE_FOOTER if in_article else words)
-
-
-def _is_site_header(el: etree._Element) -> bool:
-    if el.tag == "header":
-        return not any(a.tag in ("article", "main") for a in el.iterancestors())
-    return (el.get("role") or "").lower() == "banner" or bool(_words(el) & _HEADER_WORDS)
-
-
 def _text(el: etree._Element) -> str:
     return clean_line(el.text_content())
 
@@ -307,8 +316,10 @@ def _looks_like_article(url: str) -> bool:
         return False
     if segments[-1].lower() in _NOT_ARTICLE_SEGMENTS:
         return False
-    for seg in segments:
+    for n, seg in enumerate(segments):
         if len(_SLUG_SEP.split(seg)) >= 4 or _DIGITS.search(seg):
+            return True
+        if _YEAR.fullmatch(seg) and len(segments) > n + 1 and "-" in segments[-1]:
             return True
     return segments[-1].lower().endswith((".html", ".htm", ".shtml")) or "articlelink=" in (
         parts.query
@@ -323,15 +334,22 @@ def _looks_like_section(url: str) -> bool:
 # ---------------------------------------------------------------------------- content area
 
 
-def _body_container(page: _Page) -> etree._Element:
-    """The element holding most paragraph text (a small readability-style density score)."""
+def _body_container(page: _Page) -> tuple[etree._Element, set[etree._Element]]:
+    """The element holding most paragraph text (a small readability-style density score).
+
+    Also returns the paragraphs: ``<p>`` and text-only ``<div>`` elements.
+    """
     scores: dict[etree._Element, float] = {}
+    paras: set[etree._Element] = set()
     for kind, el, _ in page.tokens:
-        if kind != _START or el.tag != "p" or el in page.in_header:
+        if kind != _START or el.tag not in ("p", "div") or el in page.in_header:
+            continue
+        if el.tag == "div" and any(ch.tag in _BLOCK_TAGS for ch in el):
             continue
         n = _ptext(el)
         if not n:
             continue
+        paras.add(el)
         parent = el.getparent()
         if parent is None:
             continue
@@ -340,8 +358,8 @@ def _body_container(page: _Page) -> etree._Element:
         if grand is not None:
             scores[grand] = scores.get(grand, 0.0) + n / 2
     if not scores:
-        return page.root
-    return max(scores, key=scores.__getitem__)
+        return page.root, paras
+    return max(scores, key=scores.__getitem__), paras
 
 
 def _article_region(body: etree._Element) -> etree._Element:
@@ -408,6 +426,52 @@ def _links_in_line(page: _Page, k: int, block: etree._Element) -> list[etree._El
     return found
 
 
+def _block_links(label: etree._Element, keep: Callable[[etree._Element], bool]) -> list:
+    """Links of the run of like siblings (cards, list, link paragraphs) after a label.
+
+    Climbs from the label until a level has following siblings with links; the run stops
+    at a heading, at prose, or at an element of another kind than the run's first one.
+    """
+    inner = [a for a in label.iter("a") if keep(a)] if label.tag != "a" else []
+    el = label
+    for _ in range(4):
+        links: list[etree._Element] = inner
+        first = None
+        for sib in el.itersiblings():
+            if not isinstance(sib.tag, str):
+                continue
+            anchors = [a for a in sib.iter("a") if keep(a)]
+            text = _squash(sib.text_content())
+            if not anchors and (not text or first is None and len(text) < 100):
+                continue
+            if not anchors or (first is not None and sib.tag != first):
+                break
+            first = sib.tag
+            if not _link_block(sib, anchors, text):
+                break
+            links.extend(anchors)
+            if len(links) >= 60:
+                break
+        if links:
+            return links
+        inner = []
+        parent = el.getparent()
+        if parent is None or parent.tag in ("body", "html", "article", "main"):
+            break
+        el = parent
+    return []
+
+
+def _link_block(el: etree._Element, anchors: list[etree._Element], text: str) -> bool:
+    """Mostly links: a card, a list of links, a paragraph that is one link."""
+    linked = sum(len(_squash(a.text_content())) for a in anchors)
+    return linked >= 0.5 * len(text) or len(text) - linked <= 300
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _strip_marker(a: etree._Element, regex: re.Pattern[str], marker: str) -> str:
     """The link's text without its marker (``NEXT: Title`` or ``Title Next Article``)."""
     text = _text(a)
@@ -431,8 +495,9 @@ class _Finder:
     def __init__(self, page: _Page) -> None:
         self.page = page
         self.cands: list[_Cand] = []
-        self.body = _body_container(page)
+        self.body, self.paras = _body_container(page)
         self.region = _article_region(self.body)
+        self.heads: set[etree._Element] = set()
 
     def add(self, pos: int, kind: str, a: etree._Element, label: str = "", q: int = 0) -> None:
         url = self.page.url_of(a)
@@ -462,27 +527,39 @@ class _Finder:
 
     def marker(self, k: int, owner: etree._Element, text: str) -> None:
         stripped = clean_line(text)
-        if not stripped:
+        if not stripped or self.classify(k, owner, stripped):
             return
-        if len(stripped) <= 300 and (m := _NEXT_RE.match(stripped)):
-            if m.group("m").lower() != "next" or ":" in m.group("sep"):
-                if not m.group("rest") or m.group("sep"):
-                    self.next_marker(k, owner)
-                    return
-        if len(stripped) <= 80 and _MORE_RE.match(stripped):
+        # A heading split over elements: <h3><span>More From</span> <span>Recode</span></h3>.
+        head = owner if owner.tag in _HEADINGS else owner.getparent()
+        if head is not None and head.tag in _HEADINGS and head not in self.heads:
+            self.heads.add(head)
+            full = clean_line(head.text_content())
+            if full != stripped and len(full) <= 80:
+                self.classify(k, owner, full)
+
+    def classify(self, k: int, owner: etree._Element, text: str) -> bool:
+        """Act on a marker in ``text``; False when it holds none."""
+        if len(text) <= 300 and (m := _NEXT_RE.match(text)):
+            bare = m.group("m").lower() == "next" and ":" not in m.group("sep")
+            if not bare and (not m.group("rest") or m.group("sep")):
+                self.next_marker(k, owner)
+                return True
+        if len(text) <= 80 and _MORE_RE.match(text):
             self.more_marker(k, owner)
-            return
-        if len(stripped) <= 300 and (m := _RELATED_INLINE_RE.match(stripped)):
+            return True
+        if len(text) <= 300 and (m := _RELATED_INLINE_RE.match(text)):
             self.related_inline(k, owner, bool(m.group("rest")))
-            return
-        if len(stripped) <= 80 and _RELATED_HEAD_RE.match(stripped):
+            return True
+        if len(text) <= 80 and _RELATED_HEAD_RE.match(text):
             if _enclosing_a(owner) is None:
                 self.related_block(k, owner)
-            return
-        if "source" in stripped.lower() and self.page.inside(k, self.region):
-            m = _SOURCE_RE.search(stripped)
+            return True
+        if "source" in text.lower() and self.page.inside(k, self.region):
+            m = _SOURCE_RE.search(text)
             if m and len(m.group("rest")) <= 150:
                 self.source_marker(k, owner, m)
+                return True
+        return False
 
     def next_marker(self, k: int, owner: etree._Element) -> None:
         a = _enclosing_a(owner)
@@ -525,23 +602,16 @@ class _Finder:
             self.related_block(k, owner)
 
     def related_block(self, k: int, owner: etree._Element) -> None:
-        """Story links in the block a ``Related Stories`` / ``More in X`` heading labels."""
-        page = self.page
-        stop = page.end_of(owner, 4)
-        count, seen = 0, 0
-        for kind, el, text in page.tokens[k + 1 : stop]:
-            if kind == _TEXT:
-                if _enclosing_a(el, 4) is None:
-                    seen += len(text.strip())
-                    if seen > 1500:
-                        break
-            elif kind == _START and el.tag == "a":
-                url = page.url_of(el)
-                if url and _looks_like_article(url) and not _MORE_RE.match(_text(el)):
-                    self.add(self.pos_of(el), "related", el)
-                    count += 1
-                    if count >= 12:
-                        break
+        """Story links in the block a ``Related Stories`` / ``More in X`` label introduces."""
+        count = 0
+        span = self.page.span
+        for a in _block_links(owner, lambda a: a in span and span[a][0] > k):
+            url = self.page.url_of(a)
+            if url and _looks_like_article(url) and not _MORE_RE.match(_text(a)):
+                self.add(self.pos_of(a), "related", a)
+                count += 1
+                if count >= 25:
+                    break
 
     def source_marker(self, k: int, owner: etree._Element, m: re.Match[str]) -> None:
         a = _enclosing_a(owner)
@@ -569,12 +639,11 @@ class _Finder:
     # -- structure
 
     def teasers(self) -> None:
-        """Story cards after the body inside the article (``That '70s Show Theory: …``)."""
+        """Story cards in the article outside its paragraphs (``That '70s Show Theory: …``)."""
         page, region = self.page, self.region
-        if region is self.body or region not in page.span:
+        if region not in page.span:
             return
-        start = page.span.get(self.body, (0, 0))[1]
-        stop = page.span[region][1]
+        start, stop = page.span[region]
         count = 0
         for kind, el, _ in page.tokens[start:stop]:
             if kind != _START or el.tag != "a" or el in page.in_header:
@@ -583,11 +652,11 @@ class _Finder:
             if not url or not _looks_like_article(url) or not _same_site(url, page.base):
                 continue
             label, q = _label(el)
-            if len(label.split()) < 3 or _in_paragraph(el, region):
+            if len(label.split()) < 3 or self.in_paragraph(el, region):
                 continue
             self.add(self.pos_of(el), "related", el, label, q)
             count += 1
-            if count >= 8:
+            if count >= 12:
                 break
 
     def inline(self) -> None:
@@ -597,17 +666,16 @@ class _Finder:
         start, stop = page.span[body]
         for kind, el, _ in page.tokens[start:stop]:
             if kind == _START and el.tag == "a" and el not in page.in_header:
-                if _in_paragraph(el, body):
+                if self.in_paragraph(el, body):
                     self.add(self.pos_of(el), "inline", el)
 
-
-def _in_paragraph(a: etree._Element, stop: etree._Element) -> bool:
-    for el in a.iterancestors():
-        if el.tag in _INLINE_CONTAINERS:
-            return True
-        if el is stop:
-            return False
-    return False
+    def in_paragraph(self, a: etree._Element, stop: etree._Element) -> bool:
+        for el in a.iterancestors():
+            if el.tag in _INLINE_CONTAINERS or el in self.paras:
+                return True
+            if el is stop:
+                return False
+        return False
 
 
 def _merge(cands: list[_Cand]) -> list[RelatedLink]:

@@ -12,10 +12,11 @@ import unicodedata
 from urllib.parse import urljoin, urlsplit
 
 #: C0 controls except tab and newline, DEL, C1 controls, and the bidi
-#: embedding/override/isolate controls that can reorder what the user sees.
+#: embedding/override/isolate controls that can reorder what the user sees, and lone
+#: surrogates (a JSON feed can carry "\ud800"; they cannot be written as UTF-8).
 _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c"
-    "\ufff9-\ufffb\ufeff]"
+    "\ufff9-\ufffb\ufeff\ud800-\udfff]"
 )
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u2028\u2029]+")
 

@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, ProgressBar, Static
@@ -207,7 +208,8 @@ class MainScreen(Screen):
         rendered = render_article(article)
         pane = self.query_one(ReadingPane)
         pane.show(rendered.markdown, notice=notice)
-        pane.border_title = clean_line(article.feed_name or "Article", 60)
+        # A border title is parsed as markup unless it is Content: feed titles are not markup.
+        pane.border_title = Content(clean_line(article.feed_name or "Article", 60))
         pane.border_subtitle = self._location_text()
         self.query_one(RelatedPanel).show_links(rendered.related)
         self.sub_title = clean_line(article.title, 120)
@@ -428,7 +430,7 @@ class MainScreen(Screen):
             opened = False
         if not opened:
             self.app.call_from_thread(
-                self.notify, f"No browser found to open {url}", severity="warning"
+                self.notify, f"No browser found to open {url}", severity="warning", markup=False
             )
 
     # -- refresh --------------------------------------------------------------------------
@@ -481,7 +483,7 @@ class MainScreen(Screen):
         self.refreshing = False
         self.query_one("#refresh-progress").display = False
         if event.summary is None:
-            self.notify(f"Refresh failed: {event.error}", severity="error")
+            self.notify(f"Refresh failed: {event.error}", severity="error", markup=False)
             self.update_status()
             return
         summary = event.summary

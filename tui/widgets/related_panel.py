@@ -7,7 +7,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from tui.core.models import RelatedLink
+from tui.core.models import RELATED_KINDS, RelatedLink
 from tui.core.sanitize import clean_line
 
 KIND_LABELS = {
@@ -35,7 +35,12 @@ class RelatedPanel(OptionList):
         self.border_title = "Related"
 
     def show_links(self, links: tuple[RelatedLink, ...], title: str = "Related") -> None:
-        """Replace the list; feed text is shown as plain Text, never as markup."""
+        """Replace the list, grouped NEXT, MORE, SOURCE, RELATED, LINK (page order within a kind).
+
+        Feed text is shown as plain text, never as markup.
+        """
+        rank = {kind: n for n, kind in enumerate(RELATED_KINDS)}
+        links = tuple(sorted(links, key=lambda link: rank.get(link.kind, len(rank))))
         self.links = links
         self.clear_options()
         self.add_options([self._option(number, link) for number, link in enumerate(links, 1)])

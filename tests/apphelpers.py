@@ -1,0 +1,65 @@
+"""Helpers for Pilot tests: build an isolated app on a loopback site, wait for conditions."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tests.conftest import DATA, write_config
+from tests.server import Route, TestServer
+from tui.app import TvnewsApp
+from tui.config import load_config
+from tui.core.refresh import refresh
+from tui.core.store import default_cache_path
+
+SEED_FEED = DATA / "seed" / "feed.xml"
+
+
+def serve_seed_feed(server: TestServer) -> str:
+    """The seed-shaped feed item, with its links pointing at the loopback site."""
+    body = SEED_FEED.read_bytes().replace(b"https://screenrant.example", server.base.encode())
+    server.routes["/seed/feed.xml"] = Route(
+        body=body, headers={"Content-Type": "application/rss+xml"}
+    )
+    return server.url("/seed/feed.xml")
+
+
+def make_app(
+    tmp_path: Path,
+    feeds: list[tuple[str, str]],
+    *,
+    settings: str = "",
+    prefill: bool = True,
+) -> TvnewsApp:
+    """An app on its own config and cache; ``prefill`` refreshes the cache first."""
+    config = load_config(write_config(tmp_path / "feeds.toml", feeds, settings))
+    cache = default_cache_path(tmp_path / "data")
+    if prefill:
+        # Tests run inside an event loop; refresh() starts its own, so give it a thread.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(refresh, cache, config.feeds, config.settings).result()
+    return TvnewsApp(config, cache)
+
+
+async def wait_for(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition}")
+        await pilot.pause(0.05)
+
+
+_SVG_TEXT = re.compile(r'<text [^>]*clip-path="url\(#terminal-\d+-line-(\d+)\)"[^>]*>(.*?)</text>')
+
+
+def screen_text(app) -> str:
+    """The screen as plain text, line by line (from Textual's SVG screenshot)."""
+    lines: dict[int, list[str]] = {}
+    for match in _SVG_TEXT.finditer(app.export_screenshot()):
+        lines.setdefault(int(match[1]), []).append(html.unescape(match[2]).replace("\xa0", " "))
+    return "\n".join("".join(lines[number]) for number in sorted(lines))

@@ -1,0 +1,132 @@
+"""The app driven by Pilot: launch, move, open, headings, related links, refresh, quit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Markdown
+
+from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
+from tests.server import TestServer
+from tui.screens.main import MainScreen
+from tui.widgets.article_list import ArticleList
+from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.related_panel import RelatedPanel
+
+SIZE = (120, 40)
+
+
+def headings(app) -> list[str]:
+    markdown = app.screen.query_one("#article-body", Markdown)
+    return [
+        block.source.lstrip("# ").strip() if hasattr(block, "source") else str(block)
+        for block in markdown.children
+        if type(block).__name__ in ("MarkdownH1", "MarkdownH2", "MarkdownH3")
+    ]
+
+
+async def test_launch_shows_cached_articles_before_any_network(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    requests_before = len(server.requests)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        article_list = app.screen.query_one(ArticleList)
+        assert article_list.total == 3
+        assert article_list.has_focus
+        first = article_list.row(0)
+        assert first is not None and first.title == "Things We Want In Jessica Jones Season 2"
+        assert "Things We Want In Jessica" in screen_text(app)
+        assert len(server.requests) == requests_before, "refresh_on_start is off here"
+        await pilot.press("j")
+        assert article_list.cursor == 1
+        await pilot.press("k", "k")
+        assert article_list.cursor == 0
+        await pilot.press("G")
+        assert article_list.cursor == 2
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_seed_article_shows_its_heading_and_related_links(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        pane = app.screen.query_one(ReadingPane)
+        await wait_for(pilot, lambda: "Jessica Jones Season 2 Directors" in pane.markdown)
+        await wait_for(pilot, lambda: not app.screen.pending)
+        assert "Jessica Jones Season 2 Directors" in headings(app)
+        assert headings(app)[0] == "Jessica Jones Season 2 Begins Filming"
+        links = app.screen.query_one(RelatedPanel).links
+        pairs = [(link.kind, link.label) for link in links]
+        assert ("next", "Things We Want In Jessica Jones Season 2") in pairs
+        assert ("more", "More in TV News") in pairs
+        assert [link.label for link in links if link.kind == "source"] == ["OLV", "MCUexchange"]
+        shot = screen_text(app)
+        assert "NEXT" in shot and "Things We Want In Jessica Jones Season 2" in shot
+        assert "More in TV News" in shot
+        row = app.screen.query_one(ArticleList).row(0)
+        assert row is not None and row.read, "opening marks the article read"
+
+
+async def test_tab_cycles_panes_and_q_goes_back_then_quits(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("tab")
+        assert isinstance(app.focused, ReadingPane)
+        await pilot.press("tab")
+        assert isinstance(app.focused, RelatedPanel)
+        await pilot.press("shift+tab", "shift+tab")
+        assert isinstance(app.focused, ArticleList)
+        await pilot.press("tab", "q")
+        assert isinstance(app.focused, ArticleList)
+        assert app.is_running
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Refresh" in screen_text(app) and "Next unread" in screen_text(app)
+        await pilot.press("escape", "q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_refresh_in_the_app_adds_articles_and_reports_failures(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(
+        tmp_path,
+        [("Screen Test", server.url("/feed.xml")), ("Gone", server.url("/feeds/gone.xml"))],
+        prefill=False,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert screen.query_one(ArticleList).total == 0
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not screen.refreshing)
+        assert screen.query_one(ArticleList).total == 3
+        assert screen.failing == [("Gone", "HTTP 404 Not Found")]
+        assert "1 feed failing" in screen_text(app)
+
+
+async def test_marks_and_stars_are_kept(server: TestServer, tmp_path: Path) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "s")
+        row = app.screen.query_one(ArticleList).row(0)
+        assert row is not None and row.read and row.starred
+        await pilot.press("m")
+    again = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))], prefill=False)
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        row = again.screen.query_one(ArticleList).row(0)
+        assert row is not None and not row.read and row.starred

@@ -1,0 +1,102 @@
+"""Refresh over a real loopback server: conditional GET, errors per feed, no duplicates."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from tests.conftest import FEEDS
+from tests.server import Route, TestServer
+from tui.config import FeedConfig, Settings
+from tui.core.models import ListQuery
+from tui.core.refresh import refresh
+from tui.core.store import Store
+
+SETTINGS = Settings(timeout_seconds=3.0, feed_interval_minutes=0)
+
+
+def feeds(server: TestServer, *names: str) -> list[FeedConfig]:
+    return [FeedConfig(url=server.url(f"/feeds/{name}"), name=name) for name in names]
+
+
+def test_refresh_stores_articles_then_revalidates_with_304(
+    server: TestServer, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache.sqlite3"
+    configured = feeds(
+        server,
+        "rss20-guardian-us-news-media-content.xml",
+        "atom10-daringfireball-xmlbase-relative-urls.xml",
+        "jsonfeed10-inessential.json",
+    )
+    first = refresh(cache, configured, SETTINGS)
+    assert first.new == 55 + 48 + 20
+    assert not first.failures
+    second = refresh(cache, configured, SETTINGS)
+    assert second.new == 0
+    assert all(outcome.not_modified for outcome in second.outcomes)
+    conditional = [seen for seen in server.requests if "If-None-Match" in seen.headers]
+    assert len(conditional) == 3
+    assert all("tvnews/" in seen.headers["User-Agent"] for seen in server.requests)
+    store = Store(cache)
+    assert store.count(ListQuery()) == 123
+    store.sync_feeds([(configured[0].url, "Guardian", "")])
+    assert store.count(ListQuery()) == 55, "feeds dropped from the config are not listed"
+
+
+def test_one_bad_feed_never_stops_the_others(server: TestServer, tmp_path: Path) -> None:
+    server.routes["/broken.xml"] = Route(status=500, body=b"oops")
+    server.routes["/gone.xml"] = Route(status=404)
+    configured = [
+        *feeds(server, "rss20-cloudflare-blog-content-encoded.xml", "malformed-not-a-feed.xml"),
+        FeedConfig(url=server.url("/broken.xml"), name="broken"),
+        FeedConfig(url=server.url("/gone.xml"), name="gone"),
+        FeedConfig(url="http://127.0.0.1:9/closed.xml", name="closed"),
+    ]
+    summary = refresh(tmp_path / "cache.sqlite3", configured, SETTINGS)
+    reasons = {outcome.name: outcome.error for outcome in summary.failures}
+    assert summary.new == 1
+    assert reasons["broken"] == "HTTP 500 Internal Server Error"
+    assert reasons["gone"] == "HTTP 404 Not Found"
+    assert reasons["closed"] == "connection refused"
+    assert reasons["malformed-not-a-feed.xml"].startswith("not a feed")
+    store = Store(tmp_path / "cache.sqlite3")
+    store.sync_feeds([(feed.url, feed.name, "") for feed in configured])
+    recorded = {feed.name: feed.last_error for feed in store.feeds()}
+    assert recorded["broken"] == "HTTP 500 Internal Server Error"
+    assert recorded["rss20-cloudflare-blog-content-encoded.xml"] == ""
+
+
+def test_gzip_bodies_and_size_cap(server: TestServer, tmp_path: Path) -> None:
+    body = (FEEDS / "rss20-cloudflare-blog-content-encoded.xml").read_bytes()
+    server.routes["/gz.xml"] = Route(body=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    server.routes["/huge.xml"] = Route(body=b"<rss>" + b" " * 200_000)
+    small = Settings(timeout_seconds=3.0, max_feed_bytes=100_000, feed_interval_minutes=0)
+    configured = [
+        FeedConfig(url=server.url("/gz.xml"), name="gz"),
+        FeedConfig(url=server.url("/huge.xml"), name="huge"),
+    ]
+    summary = refresh(tmp_path / "cache.sqlite3", configured, small)
+    reasons = {outcome.name: outcome.error for outcome in summary.outcomes}
+    assert reasons["gz"] == ""
+    assert reasons["huge"].startswith("too large")
+
+
+def test_feeds_not_due_are_skipped_unless_forced(server: TestServer, tmp_path: Path) -> None:
+    cache = tmp_path / "cache.sqlite3"
+    configured = feeds(server, "rss20-cloudflare-blog-content-encoded.xml")
+    hourly = Settings(timeout_seconds=3.0, feed_interval_minutes=60)
+    refresh(cache, configured, hourly)
+    assert refresh(cache, configured, hourly).outcomes[0].skipped
+    assert not refresh(cache, configured, hourly, force=True).outcomes[0].skipped
+    assert server.count("/feeds/rss20-cloudflare-blog-content-encoded.xml") == 2
+
+
+def test_a_web_page_leads_to_its_feed_by_autodiscovery(server: TestServer, tmp_path: Path) -> None:
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" '
+        b'href="/feeds/rss20-cloudflare-blog-content-encoded.xml"></head><body>Blog</body></html>'
+    )
+    server.routes["/blog/"] = Route(body=page, headers={"Content-Type": "text/html"})
+    summary = refresh(tmp_path / "c.sqlite3", [FeedConfig(url=server.url("/blog/"))], SETTINGS)
+    assert summary.new == 1 and not summary.failures

@@ -1,0 +1,91 @@
+"""The SQLite cache: migrations, WAL, no duplicates, read/starred state kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tui.core.errors import StoreError
+from tui.core.models import ListQuery, ParsedEntry, ParsedFeed
+from tui.core.store import SCHEMA_VERSION, Store
+
+
+def entry(guid: str, title: str = "", published: float | None = 1_700_000_000.0) -> ParsedEntry:
+    return ParsedEntry(guid, f"https://example.com/{guid}", title or guid, "", published, "s", "")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "cache.sqlite3")
+    store.sync_feeds([("https://example.com/feed", "Example", "TV News")])
+    return store
+
+
+def feed_id(store: Store) -> int:
+    return store.feed_fetch_state("https://example.com/feed")[0]
+
+
+def test_new_cache_is_versioned_and_in_wal_mode(tmp_path: Path) -> None:
+    Store(tmp_path / "c.sqlite3").close()
+    db = sqlite3.connect(tmp_path / "c.sqlite3")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA application_id").fetchone()[0] == 0x74766E77
+
+
+def test_refresh_never_duplicates_and_keeps_read_and_starred(store: Store) -> None:
+    fid = feed_id(store)
+    first = ParsedFeed("Example", "", (entry("a"), entry("b", published=1_700_000_100.0)))
+    assert store.save_feed(fid, first) == 2
+    rows = store.rows(ListQuery(), 0, 10)
+    assert [row.title for row in rows] == ["b", "a"]
+    store.set_read([rows[0].id], True)
+    store.set_starred(rows[1].id, True)
+    changed = ParsedFeed("Example", "", (entry("a", "a, updated"), entry("c")))
+    assert store.save_feed(fid, changed) == 1
+    rows = {row.title: row for row in store.rows(ListQuery(), 0, 10)}
+    assert set(rows) == {"a, updated", "b", "c"}, "dropped articles stay cached"
+    assert rows["b"].read and not rows["b"].starred
+    assert rows["a, updated"].starred and not rows["a, updated"].read
+    assert store.count(ListQuery()) == 3
+    assert store.count(ListQuery(unread_only=True)) == 2
+    assert store.count(ListQuery(starred_only=True)) == 1
+
+
+def test_paging_and_positions(store: Store) -> None:
+    entries = tuple(entry(f"g{n:03}", published=1_600_000_000.0 + n) for n in range(300))
+    store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))
+    page = store.rows(ListQuery(), 256, 256)
+    assert len(page) == 44
+    assert page[0].title == "g043"
+    assert store.position(ListQuery(), page[0].id) == 256
+    store.set_read([row.id for row in store.rows(ListQuery(), 0, 10)], True)
+    assert store.next_unread(ListQuery(), 0, 1) == 10
+    assert store.next_unread(ListQuery(), 12, -1) == 11
+
+
+def test_future_dates_do_not_pin_articles_on_top(store: Store) -> None:
+    entries = (entry("future", published=4_000_000_000.0), entry("now", published=1_700_000_000.0))
+    store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))
+    article = store.article(store.rows(ListQuery(), 0, 1)[0].id)
+    assert article is not None and article.published != 4_000_000_000.0
+
+
+def test_cache_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer tvnews"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        Store(path)
