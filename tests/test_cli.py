@@ -104,3 +104,31 @@ def test_extract_json_from_a_file(tmp_path: Path) -> None:
         "related",
     }
     assert "Second Part" in data["headings"]
+
+
+def test_extract_prints_markdown_for_every_fixture_page(capsys) -> None:
+    """`tvnews extract FILE` on each real page in ../shared/fixtures/pages (where CI has them)."""
+    import pytest
+
+    from tests.conftest import SHARED
+    from tui.cli import main
+
+    pages = sorted((SHARED / "fixtures" / "pages").glob("*/source.html"))
+    if not pages:
+        pytest.skip("../shared/fixtures/pages is not beside this checkout")
+    for page in pages:
+        assert main(["extract", str(page), "--base-url", "https://example.com/"]) == 0, page
+        markdown = capsys.readouterr().out
+        assert len(markdown.strip()) > 200, page
+        assert "\x1b" not in markdown
+    assert main(["extract", str(pages[0]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["text"]
+
+
+def test_extract_refuses_other_schemes_clearly(capsys) -> None:
+    from tui.cli import main
+
+    assert main(["extract", "file:///etc/passwd"]) == 1
+    assert "only http(s)" in capsys.readouterr().err
+    assert main(["extract", "/no/such/page.html"]) == 1
+    assert "no such file" in capsys.readouterr().err

@@ -295,6 +295,84 @@ def test_extracted_text_is_sanitized() -> None:
     assert link_targets(body.markdown) == []
 
 
+PARAGRAPH = (
+    "<p>Paragraph {n} of the story tells the reader about the new drama series and the people "
+    "who made it, with enough words in it to look like real article prose to any extractor.</p>"
+)
+
+
+def synthetic_page(article: str) -> str:
+    return (
+        "<html><head><title>Big Show Renewed - Example TV</title>"
+        '<meta property="og:title" content="Big Show Renewed">'
+        '<link rel="alternate" type="application/atom+xml" href="/feed.xml">'
+        "</head><body><nav><a href='/'>Home</a> <a href='/tv'>TV</a></nav>"
+        f"<main><article><h1>Big Show Renewed</h1>{article}</article></main>"
+        "<footer><p>Copyright Example TV</p></footer></body></html>"
+    )
+
+
+def paragraphs(*numbers: int) -> str:
+    return "".join(PARAGRAPH.format(n=n) for n in numbers)
+
+
+def test_synthetic_article_repairs() -> None:
+    article = (
+        paragraphs(1, 2, 3)
+        + "<p>Related: <a href='/other'>Another show was cancelled</a></p>"
+        + "<h2>What comes next</h2>"
+        + paragraphs(4, 5, 6)
+        + '<blockquote class="twitter-tweet"><p>We are back for season two!</p>&mdash; Big Show '
+        '(@bigshow) <a href="https://twitter.com/bigshow/status/1">May 1, 2024</a></blockquote>'
+        + paragraphs(7, 8)
+        + "<p>3 Comments</p>"
+    )
+    body = extract_article(synthetic_page(article), "https://example.com/tv/big-show.html")
+    assert body.title == "Big Show Renewed"
+    assert body.feed_url == "https://example.com/feed.xml"
+    assert body.headings == ("What comes next",)
+    blocks = body.text.split("\n\n")
+    assert blocks[0].startswith("Paragraph 1 ")  # the title is not repeated
+    assert "Another show was cancelled" not in body.text and "Comments" not in body.text
+    assert "Home" not in body.text and "Copyright" not in body.text
+    tweet = blocks.index("We are back for season two!")
+    assert blocks[tweet - 1].startswith("Paragraph 6 ") and blocks[tweet + 2].startswith(
+        "Paragraph 7"
+    )
+    assert "> — Big Show (@bigshow) [May 1, 2024](https://twitter.com/bigshow/status/1)" in (
+        body.markdown
+    )
+    assert body.markdown.index("## What comes next") < body.markdown.index("Paragraph 4 ")
+
+
+def test_article_split_into_sibling_containers() -> None:
+    chunk = '<div class="grid narrow"><div class="body__container">{}</div><div></div></div>'
+    article = (
+        '<div class="chunks">'
+        + chunk.format(paragraphs(1, 2, 3, 4, 5))
+        + '<div class="ad"><p>Advertisement</p></div>'
+        + chunk.format("<h2>Part two</h2>" + paragraphs(6, 7))
+        + "</div>"
+    )
+    body = extract_article(synthetic_page(article), "https://example.com/tv/big-show.html")
+    for n in range(1, 8):
+        assert f"Paragraph {n} of the story" in body.text
+    assert "Advertisement" not in body.text
+    assert body.text.index("Paragraph 5 ") < body.text.index("Paragraph 6 ")
+
+
+def test_page_in_a_legacy_charset() -> None:
+    page = (
+        '<html><head><meta charset="iso-8859-1"><title>Café story</title></head><body>'
+        "<article><h1>Café story</h1>"
+        + "<p>The café on the corner serves crème brûlée to every customer who walks in.</p>" * 3
+        + "</article></body></html>"
+    )
+    body = extract_article(page.encode("latin-1"), "https://example.com/cafe")
+    assert body.title == "Café story"
+    assert "crème brûlée" in body.text
+
+
 @pytest.mark.parametrize("page", ["", "   ", b"", b"\x00\xff\xfe garbage \x00", "<html></html>"])
 def test_extract_survives_empty_and_garbage(page: str | bytes) -> None:
     body = extract_article(page, "https://example.com/")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 
+from tui.commands import TvnewsCommands, binding_groups, known_binding_ids
 from tui.config import Config
 from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
-from tui.widgets.reading_pane import ReadingPane
 
 
 class TvnewsApp(App[None]):
@@ -19,12 +21,16 @@ class TvnewsApp(App[None]):
 
     CSS_PATH = "tvnews.tcss"
     TITLE = "tvnews"
+    COMMANDS = App.COMMANDS | {TvnewsCommands}
     BINDINGS = [
         Binding("q", "back_or_quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+c", "quit", "Quit now", show=False, priority=True, id="quit_now"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="prev_pane"),
+        Binding(
+            "ctrl+p", "command_palette", "Commands", show=False, priority=True, id="command_palette"
+        ),
     ]
 
     def __init__(self, config: Config, cache_path: Path) -> None:
@@ -39,6 +45,39 @@ class TvnewsApp(App[None]):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.push_screen(MainScreen(self.config, self.cache_path))
+        unknown = sorted(set(self.config.keys) - known_binding_ids(self))
+        if unknown:
+            self.notify(
+                f"Unknown ids in [keys]: {', '.join(unknown)} (see ? for the list)",
+                title="feeds.toml",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        self._theme_timer = None
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """Save the chosen theme to feeds.toml once the choice settles."""
+        if self._theme_timer is not None:
+            self._theme_timer.stop()
+        self._theme_timer = self.set_timer(1.0, lambda: self.save_theme(theme.name))
+
+    @work(thread=True, group="settings", exclusive=True)
+    def save_theme(self, name: str) -> None:
+        """Worker: ``[settings] theme = name`` in feeds.toml, comments kept."""
+        from tui.core.errors import TvnewsError
+        from tui.core.feedlist import set_setting
+
+        path = self.config.path
+        if path is None:
+            return
+        try:
+            set_setting(path, "theme", name)
+        except TvnewsError as error:
+            self.call_from_thread(
+                self.notify, f"Theme not saved: {error}", severity="warning", markup=False
+            )
 
     def action_back_or_quit(self) -> None:
         """q: leave a pane for the list first, then quit."""
@@ -52,12 +91,5 @@ class TvnewsApp(App[None]):
         """Show every key."""
         if isinstance(self.screen, HelpScreen):
             return
-        main = self.screen
-        sources = [
-            ("Global", list(self.BINDINGS)),
-            ("Reader", list(MainScreen.BINDINGS)),
-            ("List", list(ArticleList.BINDINGS)),
-            ("Article", list(ReadingPane.BINDINGS)),
-        ]
-        del main
-        self.push_screen(HelpScreen(binding_rows(sources)))
+        sources = [(group.where, list(group.bindings)) for group in binding_groups(self)]
+        self.push_screen(HelpScreen(binding_rows(sources, self.config.keys)))

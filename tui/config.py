@@ -78,6 +78,8 @@ class Settings:
     """Maximum width of the article text, in columns."""
     theme: str = "textual-dark"
     """A Textual theme name."""
+    save_dir: str = ""
+    """Where ``w`` saves articles as Markdown (empty: ~/Downloads if it exists, else home)."""
     keep_days: int = 0
     """Prune unstarred articles older than N days after a refresh (0: keep all)."""
     keep_per_feed: int = 0

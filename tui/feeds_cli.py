@@ -107,11 +107,16 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         rows.append((name, section, str(unread), str(total), refreshed, status, feed.url))
     widths = [max(len(row[n]) for row in rows) for n in range(6)]
     for row in rows:
-        cells = [cell.rjust(w) if n in (2, 3) else cell.ljust(w) for n, (cell, w) in
-                 enumerate(zip(row[:6], widths, strict=True))]
+        cells = [
+            cell.rjust(w) if n in (2, 3) else cell.ljust(w)
+            for n, (cell, w) in enumerate(zip(row[:6], widths, strict=True))
+        ]
         print("  ".join([*cells, row[6]]).rstrip())
-    failing = sum(1 for feed in context.config.feeds if known.get(feed.url, None)
-                  and known[feed.url].last_error)
+    failing = sum(
+        1
+        for feed in context.config.feeds
+        if known.get(feed.url) and known[feed.url].last_error
+    )
     print(f"{len(context.config.feeds)} feeds, {failing} failing")
     return 0
 

@@ -17,6 +17,7 @@ import gzip
 import itertools
 import json
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,9 @@ MAX_PAGE_BYTES = 20_000_000
 SHORT_TEXT = 1500
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_PROLOGUE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype[^>]*>)?", re.I)
+_local = threading.local()
 _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 _SITE_SUFFIX = re.compile(r"\s+[-|–—·:]\s+([^-|–—·:]{1,60})$")
 _KEY = re.compile(r"\W+")
@@ -45,7 +49,8 @@ _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})/")
 _BOILERPLATE = re.compile(
     r"^(?:related(?: (?:stories|articles|coverage|content|posts?|links?|reading))?|"
     r"read (?:more|also|next)|also read|see also|more on this|also on [\w.-]+)\b\s*[:|>»\-–—]?"
-    r"|^\d* ?comments?$|^(?:like this (?:story|article)|share this (?:story|article))\b",
+    r"|^\d* ?comments?$|^(?:advertisement|sponsored)$"
+    r"|^(?:like|share) this\b|^(?:filed under|tags|tagged(?: with)?|categories|posted in)\s*:",
     re.I,
 )
 _NEWSLETTER = re.compile(
@@ -62,6 +67,8 @@ _INLINE_TAGS = frozenset(("a", "span", "strong", "b", "em", "i", "font", "u", "t
 _NOT_BODY = frozenset(
     ("aside", "figure", "form", "nav", "header", "footer", "script", "style", "noscript", "a")
 )
+_NEVER_CONTENT = ("nav", "script", "style", "noscript", "svg", "iframe", "button", "select")
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _CHUNK_TAGS = frozenset(("p", "h2", "h3", "h4", "blockquote", "ul", "ol", "pre", "table"))
 _EMBED_XPATH = etree.XPath(
     ".//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
@@ -112,13 +119,22 @@ def load_html_file(path: str | Path) -> str:
 
 
 def _parse_page(html: str) -> lxml.html.HtmlElement | None:
-    """Parse a whole page the way trafilatura does (it accepts the tree afterwards)."""
-    from trafilatura.utils import load_html
-
+    """Parse a whole page (characters libxml2 rejects removed, as trafilatura does)."""
+    html = _PROLOGUE.sub("", _INVALID_XML.sub("", html), count=1)
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # lxml parsers must not be shared between threads
+        parser = _local.parser = lxml.html.HTMLParser(
+            collect_ids=False,
+            default_doctype=False,
+            no_network=True,
+            remove_comments=True,
+            remove_pis=True,
+        )
     try:
-        return load_html(html)
-    except (ValueError, etree.ParserError):
+        tree = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
         return None
+    return tree if len(tree) else None
 
 
 # ----- metadata -------------------------------------------------------------------------------
@@ -326,13 +342,23 @@ def _is_boilerplate(text: str) -> bool:
 
 
 def _trafilatura_body(tree: Any, url: str) -> Any:
-    """trafilatura's main-text tree, or None; the fallbacks run only when the text is short."""
+    """trafilatura's main-text tree, or None.
+
+    Precision mode without fallbacks first; when that finds little text, again with
+    trafilatura's fallback extractors, and then in its balanced mode, which is taken only when
+    it finds several times more (precision mode can throw away a whole listicle).
+    """
     from trafilatura import bare_extraction
 
-    options = {"url": url or None, "favor_precision": True, "include_comments": False}
-    doc = bare_extraction(tree, fast=True, **options)
+    options = {"url": url or None, "include_comments": False}
+    doc = bare_extraction(tree, fast=True, favor_precision=True, **options)
     if doc is None or len(doc.text or "") < SHORT_TEXT:
-        doc = bare_extraction(tree, fast=False, **options) or doc
+        doc = bare_extraction(tree, favor_precision=True, **options) or doc
+    size = len(doc.text or "") if doc is not None else 0
+    if size < SHORT_TEXT:
+        balanced = bare_extraction(tree, **options)
+        if balanced is not None and len(balanced.text or "") > 3 * size:
+            doc = balanced
     return None if doc is None else doc.body
 
 
@@ -372,7 +398,8 @@ def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
     order = {el: n for n, el in enumerate(scope.iter())}
     inside = [order[source] for source in sources if source in order]
     first, last = min(inside, default=0), max(inside, default=0)
-    headings = [h for h in _headings(container) if first < order[h] < last]
+    kept = set(sources)
+    headings = [h for h in _headings(container, kept) if first < order[h] < last]
     extra = []
     for element in [*_embeds(container), *_sibling_chunks(container), *headings]:
         text = _text_of(element)
@@ -410,21 +437,33 @@ def _container(sources: list[Any]) -> Any:
     return None
 
 
-def _headings(container: Any) -> Iterator[Any]:
-    """Section headings in the article container, outside asides, figures and link lists."""
+def _headings(container: Any, kept: set[Any]) -> Iterator[Any]:
+    """Section headings trafilatura dropped: in the article container, outside asides and
+    figures, and followed by text that was kept (a widget's title is followed by the widget)."""
     for heading in container.iter("h2", "h3", "h4"):
         text = _text_of(heading)
         if not text or len(text) > 200 or _link_density(heading) > 0.5:
             continue
-        skip = False
-        for ancestor in heading.iterancestors():
-            if ancestor is container:
-                break
-            if ancestor.tag in _NOT_BODY:
-                skip = True
-                break
-        if not skip:
+        ancestors = itertools.takewhile(lambda a: a is not container, heading.iterancestors())
+        if not any(a.tag in _NOT_BODY for a in ancestors) and _leads_into(heading, kept):
             yield heading
+
+
+def _leads_into(heading: Any, kept: set[Any]) -> bool:
+    """The first text after ``heading`` (among its or its parent's siblings) was kept."""
+    level = heading
+    for _ in range(2):
+        for sibling in level.itersiblings():
+            if sibling.tag in _NOT_BODY or sibling.tag in _HEADING_TAGS:
+                continue
+            text = _text_of(sibling)
+            if not text or _is_boilerplate(text) or _link_density(sibling) > 0.5:
+                continue  # empty wrappers, ads, image credits between heading and text
+            return sibling in kept or any(el in kept for el in sibling.iterdescendants())
+        level = level.getparent()
+        if level is None:
+            break
+    return False
 
 
 def _embeds(container: Any) -> list[Any]:
@@ -517,14 +556,17 @@ def _without_site(title: str, meta: dict[str, str]) -> str:
 
 def extract_article(html: str | bytes, url: str = "") -> ArticleBody:
     """Extract an article page's title, author, date, Markdown body, text, headings and links."""
-    if isinstance(html, bytes):
-        html = decode_html(html[:MAX_PAGE_BYTES])
-    tree = _parse_page(html) if html and html.strip() else None
+    html = decode_html(html[:MAX_PAGE_BYTES]) if isinstance(html, bytes) else html[:MAX_PAGE_BYTES]
+    tree = _parse_page(html) if html.strip() else None
     if tree is None:
         return ArticleBody(url=url)
     meta, ld = _meta(tree), _json_ld(tree)
     base = url or safe_url(meta.get("og:url")) or ""
     title, title_keys = _titles(meta, ld, tree)
+    author, published = _author(meta, ld, tree), _published(meta, ld, tree, url)
+    feed_url = _feed_url(tree, base)
+    # trafilatura deletes these anyway, but only after several passes over the whole tree
+    etree.strip_elements(tree, *_NEVER_CONTENT, with_tail=False)
     writer = MarkdownWriter(base_url=base or None)
     for block in _blocks(tree, url, title_keys):
         writer.walk(block)
@@ -533,13 +575,13 @@ def extract_article(html: str | bytes, url: str = "") -> ArticleBody:
     return ArticleBody(
         url=url,
         title=title,
-        author=_author(meta, ld, tree),
-        published=_published(meta, ld, tree, url),
+        author=author,
+        published=published,
         markdown=rendered.markdown,
         text=rendered.text,
         headings=rendered.headings,
         related=_related(html, base),
-        feed_url=_feed_url(tree, base),
+        feed_url=feed_url,
     )
 
 

@@ -10,6 +10,7 @@ import asyncio
 import email.utils
 import ssl
 import time
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -132,6 +133,9 @@ class Fetcher:
                 ) from None
             except httpx.UnsupportedProtocol as error:
                 raise FetchError(f"blocked: redirect to a non-http(s) URL ({error})") from None
+            except httpx.InvalidURL as error:
+                # A redirect to javascript:, data: or a malformed URL (not an httpx.HTTPError).
+                raise FetchError(f"blocked: redirect to an unusable URL ({error})") from None
             except httpx.ConnectTimeout:
                 raise FetchError("timed out connecting") from None
             except httpx.ReadTimeout:
@@ -145,7 +149,8 @@ class Fetcher:
             except httpx.DecodingError as error:
                 raise FetchError(f"bad compressed data ({_first_line(error)})") from None
             except httpx.HTTPError as error:
-                raise FetchError(f"network error ({_first_line(error) or type(error).__name__})")
+                reason = _first_line(error) or type(error).__name__
+                raise FetchError(f"network error ({reason})") from None
 
     async def _get(self, url: str, headers: dict[str, str], limit: int) -> Response:
         async with self.client.stream("GET", url, headers=headers) as response:
@@ -164,13 +169,17 @@ class Fetcher:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise FetchError(f"too large: {_size(int(declared))} (limit {_size(limit)})")
+            # Raw bytes, inflated here with a cap: httpx would inflate a whole network chunk
+            # at once (64 kB of a gzip bomb is 64 MB).
+            decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
             chunks: list[bytes] = []
-            total = 0
-            async for chunk in response.aiter_bytes():
-                total += len(chunk)
-                if total > limit:
+            received = 0
+            async for raw in response.aiter_raw():
+                received += len(raw)
+                if received > limit:
                     raise FetchError(f"too large: more than {_size(limit)}")
-                chunks.append(chunk)
+                chunks.append(decoder.feed(raw))
+            chunks.append(decoder.finish())
             return Response(
                 final,
                 response.status_code,
@@ -179,6 +188,64 @@ class Fetcher:
                 etag=response.headers.get("etag", ""),
                 last_modified=response.headers.get("last-modified", ""),
             )
+
+
+class _Decoder:
+    """Undo Content-Encoding (gzip, deflate, identity) without ever holding more than ``limit``."""
+
+    def __init__(self, header: str, limit: int) -> None:
+        self.limit = limit
+        self.produced = 0
+        self.stages: list[zlib._Decompress] = []
+        self.codings: list[str] = []
+        for coding in reversed([c.strip().lower() for c in header.split(",") if c.strip()]):
+            if coding in ("gzip", "x-gzip"):
+                self.stages.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+            elif coding == "deflate":
+                self.stages.append(zlib.decompressobj())
+            elif coding != "identity":
+                raise FetchError(f"unsupported content encoding {coding[:40]!r}")
+            if coding != "identity":
+                self.codings.append(coding)
+        self.started = [False] * len(self.stages)
+
+    def feed(self, data: bytes) -> bytes:
+        """Decode one chunk; raise :class:`FetchError` past the limit or on bad data."""
+        for index, stage in enumerate(self.stages):
+            data = self._inflate(index, stage, data)
+        return self._count(data)
+
+    def finish(self) -> bytes:
+        """What the decompressors still hold at the end of the body."""
+        data = b""
+        for index, stage in enumerate(self.stages):
+            out = self._inflate(index, stage, data) if data else b""
+            try:
+                data = out + stage.flush()
+            except zlib.error as error:
+                raise FetchError(f"bad compressed data ({error})") from None
+        return self._count(data)
+
+    def _inflate(self, index: int, stage: zlib._Decompress, data: bytes) -> bytes:
+        try:
+            out = stage.decompress(data, self.limit - self.produced + 1)
+        except zlib.error as error:
+            if self.started[index] or self.codings[index] != "deflate":
+                raise FetchError(f"bad compressed data ({error})") from None
+            # Some servers send raw deflate (no zlib header) as "deflate".
+            self.codings[index] = "raw deflate"
+            self.stages[index] = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self._inflate(index, self.stages[index], data)
+        self.started[index] = True
+        if stage.unconsumed_tail:
+            raise FetchError(f"too large: more than {_size(self.limit)} when decompressed")
+        return out
+
+    def _count(self, data: bytes) -> bytes:
+        self.produced += len(data)
+        if self.produced > self.limit:
+            raise FetchError(f"too large: more than {_size(self.limit)} when decompressed")
+        return data
 
 
 def _retry_after(value: str) -> float:

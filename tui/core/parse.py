@@ -16,9 +16,8 @@ import re
 from datetime import datetime
 from typing import Any
 
-import feedparser
-
 from tui.core.errors import ParseError
+from tui.core.fastrss import parse_rss
 from tui.core.models import ParsedEntry, ParsedFeed
 from tui.core.sanitize import clean_line, safe_url
 
@@ -28,7 +27,7 @@ MAX_ENTRIES = 5000
 #: Longest title kept in the cache; the screen trims further.
 MAX_TITLE = 2000
 #: bozo reasons that do not mean anything was lost.
-_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_HARMLESS = ("CharacterEncodingOverride", "NonXMLContentType")
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
 #: What feedparser's loose parser has been seen to raise on hostile input.
 _FEEDPARSER_CRASHES = (
@@ -133,17 +132,13 @@ def _entry(raw: Any, feed_url: str, position: int) -> ParsedEntry:
     )
 
 
-def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
-    """Parse a feed document; raise :class:`ParseError` when nothing usable is in it."""
-    if not body.strip():
-        raise ParseError("empty document")
-    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
-        return parse_json_feed(body, url)
-    headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    body = _CHAR_REF.sub(_fix_char_ref, body)
+def _feedparser_parse(body: bytes, headers: dict[str, str]) -> Any:
+    """Run feedparser (imported only when a feed needs it)."""
+    import feedparser
+
     try:
         # A file object, never a string: feedparser would treat a string as a URL or a path.
-        parsed = feedparser.parse(
+        return feedparser.parse(
             io.BytesIO(body),
             response_headers=headers,
             sanitize_html=False,
@@ -152,11 +147,25 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     except _FEEDPARSER_CRASHES as error:
         # feedparser's loose parser has crashes on hostile input; one feed must not stop a refresh.
         raise ParseError(f"not a feed: unreadable document ({type(error).__name__})") from None
+
+
+def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
+    """Parse a feed document; raise :class:`ParseError` when nothing usable is in it."""
+    if not body.strip():
+        raise ParseError("empty document")
+    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return parse_json_feed(body, url)
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
+    # Plain RSS 2.0 takes the lxml fast path (same results); anything else goes to feedparser.
+    parsed = parse_rss(body, url, content_type)
+    if parsed is None:
+        body = _CHAR_REF.sub(_fix_char_ref, body)
+        parsed = _feedparser_parse(body, headers)
     raw_entries = parsed.get("entries", [])[:MAX_ENTRIES]
     feed = parsed.get("feed", {})
     problem = ""
     error = parsed.get("bozo_exception")
-    if parsed.get("bozo") and not isinstance(error, _HARMLESS):
+    if parsed.get("bozo") and type(error).__name__ not in _HARMLESS:
         problem = _plain(str(error or "") or "not well-formed", 200)
     if not raw_entries and not parsed.get("version"):
         if looks_like_html(body, content_type):

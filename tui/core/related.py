@@ -43,6 +43,8 @@ _BLOCK_TAGS = frozenset(
     "p div li ul ol dl dd dt td th tr table section article aside header footer main nav "
     "figure figcaption blockquote h1 h2 h3 h4 h5 h6 address caption form fieldset pre".split()
 )
+_SECTIONS = frozenset("section aside article main body html nav footer".split())
+_PAGE_PARTS = frozenset("section article main body html".split())
 _HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 _INLINE_CONTAINERS = frozenset("p li blockquote dd h2 h3 h4 h5 h6".split())
 _NAV_TAGS = frozenset(("nav", "footer", "form", "dialog", "menu"))
@@ -58,7 +60,6 @@ _NAV_WORDS = frozenset(
 _HEADER_WORDS = frozenset(("masthead", "topbar"))
 _NEVER_NAV = frozenset(("html", "body", "main", "article", "p", "a"))
 _ARTICLE_FOOTER = frozenset(("footer",))
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 
 _NEXT_RE = re.compile(
@@ -95,6 +96,7 @@ _MARKER_HINT = ("next", "more", "source", "related", "see also", "read", "via")
 _SLUG_SEP = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{5,}")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_MEDIA_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|mp[34]|pdf|zip)$", re.I)
 _NOT_ARTICLE_SEGMENTS = frozenset(
     """tag tags author authors category categories topic topics profile profiles user users
     search login signin signup register subscribe newsletter newsletters about contact privacy
@@ -189,8 +191,6 @@ class _Page:
         in_article = depth["article"] > 0
         if tag in _NAV_TAGS:
             return "" if in_article and tag == "footer" else "nav"
-        if el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
-            return "nav"
         role = (el.get("role") or "").lower()
         if role in _NAV_ROLES:
             return "nav"
@@ -236,7 +236,7 @@ class _Page:
 
 
 def _parse(html: str) -> etree._Element | None:
-    """Parse a page or a fragment; None when there is nothing to parse."""
+    """Parse a page or a fragment (then under a ``<div data-fragment>``); None when empty."""
     if not html or not html.strip():
         return None
     html = _XML_DECL.sub("", html[:MAX_HTML], count=1)
@@ -246,6 +246,7 @@ def _parse(html: str) -> etree._Element | None:
             root = lxml.html.document_fromstring(html, parser=_PARSER)
         else:
             root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
+            root.set("data-fragment", "")
     except (etree.ParserError, ValueError, TypeError):
         return None
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
@@ -314,7 +315,7 @@ def _looks_like_article(url: str) -> bool:
     segments = [s for s in parts.path.split("/") if s]
     if not segments or any(s.lower() in _NOT_ARTICLE_SEGMENTS for s in segments[:-1]):
         return False
-    if segments[-1].lower() in _NOT_ARTICLE_SEGMENTS:
+    if segments[-1].lower() in _NOT_ARTICLE_SEGMENTS or _MEDIA_FILE.search(segments[-1]):
         return False
     for n, seg in enumerate(segments):
         if len(_SLUG_SEP.split(seg)) >= 4 or _DIGITS.search(seg):
@@ -344,7 +345,7 @@ def _body_container(page: _Page) -> tuple[etree._Element, set[etree._Element]]:
     for kind, el, _ in page.tokens:
         if kind != _START or el.tag not in ("p", "div") or el in page.in_header:
             continue
-        if el.tag == "div" and any(ch.tag in _BLOCK_TAGS for ch in el):
+        if el.tag == "div" and not _is_text_div(el):
             continue
         n = _ptext(el)
         if not n:
@@ -360,6 +361,16 @@ def _body_container(page: _Page) -> tuple[etree._Element, set[etree._Element]]:
     if not scores:
         return page.root, paras
     return max(scores, key=scores.__getitem__), paras
+
+
+def _is_text_div(el: etree._Element) -> bool:
+    """A ``<div>`` used as a paragraph: no block children and text of its own."""
+    own = len((el.text or "").strip())
+    for child in el:
+        if child.tag in _BLOCK_TAGS:
+            return False
+        own += len((child.tail or "").strip())
+    return own >= 20
 
 
 def _article_region(body: etree._Element) -> etree._Element:
@@ -426,13 +437,18 @@ def _links_in_line(page: _Page, k: int, block: etree._Element) -> list[etree._El
     return found
 
 
-def _block_links(label: etree._Element, keep: Callable[[etree._Element], bool]) -> list:
+def _block_links(
+    label: etree._Element, keep: Callable[[etree._Element], bool], wrappers_only: bool = True
+) -> list[etree._Element]:
     """Links of the run of like siblings (cards, list, link paragraphs) after a label.
 
-    Climbs from the label until a level has following siblings with links; the run stops
-    at a heading, at prose, or at an element of another kind than the run's first one.
+    Climbs from the label until a level has following siblings with links, through label
+    wrappers only (``<h3><span>More From</span></h3>``, ``<p><b>Related:</b></p>``) unless
+    ``wrappers_only`` is false, never out of a section, aside or article. The run stops at
+    prose or at an element of another kind than its first one.
     """
     inner = [a for a in label.iter("a") if keep(a)] if label.tag != "a" else []
+    size = len(_squash(label.text_content()))
     el = label
     for _ in range(4):
         links: list[etree._Element] = inner
@@ -452,11 +468,13 @@ def _block_links(label: etree._Element, keep: Callable[[etree._Element], bool]) 
             links.extend(anchors)
             if len(links) >= 60:
                 break
-        if links:
+        if links or el.tag in _SECTIONS:
             return links
         inner = []
         parent = el.getparent()
-        if parent is None or parent.tag in ("body", "html", "article", "main"):
+        if parent is None or parent.tag in _SECTIONS:
+            break
+        if wrappers_only and len(_squash(parent.text_content())) > size + 30:
             break
         el = parent
     return []
@@ -470,6 +488,18 @@ def _link_block(el: etree._Element, anchors: list[etree._Element], text: str) ->
 
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def _is_card(a: etree._Element, url: str, page: _Page) -> bool:
+    """The link sits in a small block with an image, about one story: a teaser card."""
+    block = a.getparent()
+    for _ in range(3):
+        if block is None or block.tag in _PAGE_PARTS or len(_squash(block.text_content())) > 400:
+            return False
+        if block.find(".//img") is not None:
+            return {page.url_of(x) for x in block.iter("a")} - {None} == {url}
+        block = block.getparent()
+    return False
 
 
 def _strip_marker(a: etree._Element, regex: re.Pattern[str], marker: str) -> str:
@@ -496,7 +526,8 @@ class _Finder:
         self.page = page
         self.cands: list[_Cand] = []
         self.body, self.paras = _body_container(page)
-        self.region = _article_region(self.body)
+        fragment = page.root.get("data-fragment") is not None
+        self.region = page.root if fragment else _article_region(self.body)
         self.heads: set[etree._Element] = set()
 
     def add(self, pos: int, kind: str, a: etree._Element, label: str = "", q: int = 0) -> None:
@@ -626,9 +657,10 @@ class _Finder:
     # -- markers on the anchor itself
 
     def anchor_attrs(self, k: int, a: etree._Element) -> None:
-        aria = clean_line(a.get("aria-label") or a.get("title"))
-        if aria and not _text(a) and len(aria) <= 80 and _MORE_RE.match(aria):
-            self.add(k, "more", a, aria, 1)
+        text = _text(a)
+        label = text or clean_line(a.get("aria-label") or a.get("title"))
+        if len(label) <= 80 and _MORE_RE.match(label):
+            self.add(k, "more", a, label, 2 if text else 1)
             return
         if not self.page.inside(k, self.region):
             return
@@ -639,22 +671,32 @@ class _Finder:
     # -- structure
 
     def teasers(self) -> None:
-        """Story cards in the article outside its paragraphs (``That '70s Show Theory: …``)."""
-        page, region = self.page, self.region
-        if region not in page.span:
+        """Story cards in the article outside its paragraphs (``That '70s Show Theory: …``).
+
+        Cards inside the body (a title link next to an image link to the same story), and
+        the story links of the run of link blocks right after the body.
+        """
+        page, region, body = self.page, self.region, self.body
+        if region not in page.span or body not in page.span:
             return
-        start, stop = page.span[region]
+        start, stop = page.span[body]
+        inside = [el for kind, el, _ in page.tokens[start:stop] if kind == _START and el.tag == "a"]
+        after = _block_links(
+            body, lambda a: page.inside(page.span.get(a, (-1,))[0], region), wrappers_only=False
+        )
         count = 0
-        for kind, el, _ in page.tokens[start:stop]:
-            if kind != _START or el.tag != "a" or el in page.in_header:
+        for a in (*inside, *after):
+            url = page.url_of(a)
+            if not url or a in page.in_header or not _looks_like_article(url):
                 continue
-            url = page.url_of(el)
-            if not url or not _looks_like_article(url) or not _same_site(url, page.base):
+            if not _same_site(url, page.base) or self.in_paragraph(a, region):
                 continue
-            label, q = _label(el)
-            if len(label.split()) < 3 or self.in_paragraph(el, region):
+            label, q = _label(a)
+            if len(label.split()) < 3 or self.in_rail(a, region):
                 continue
-            self.add(self.pos_of(el), "related", el, label, q)
+            if a in inside and (q < 2 or not _is_card(a, url, page)):
+                continue
+            self.add(self.pos_of(a), "related", a, label, q)
             count += 1
             if count >= 12:
                 break
@@ -668,6 +710,16 @@ class _Finder:
             if kind == _START and el.tag == "a" and el not in page.in_header:
                 if self.in_paragraph(el, body):
                     self.add(self.pos_of(el), "inline", el)
+
+    def in_rail(self, a: etree._Element, stop: etree._Element) -> bool:
+        """Inside an ``<aside>`` listing several stories (a rail, not a one-story inset)."""
+        for el in a.iterancestors():
+            if el is stop:
+                return False
+            if el.tag == "aside":
+                urls = {self.page.url_of(x) for x in el.iter("a")} - {None}
+                return len(urls) > 2
+        return False
 
     def in_paragraph(self, a: etree._Element, stop: etree._Element) -> bool:
         for el in a.iterancestors():

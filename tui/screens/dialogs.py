@@ -38,10 +38,14 @@ class AddFeedDialog(ModalScreen[FeedToAdd | None]):
             self.feed, self.error = feed, error
             super().__init__()
 
-    def __init__(self, settings: Settings, section: str = "") -> None:
+    def __init__(
+        self, settings: Settings, section: str = "", known: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.section = section
+        self.known = known
+        """Feed URLs already in the list: finding one of them keeps the dialog open."""
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -107,6 +111,9 @@ class AddFeedDialog(ModalScreen[FeedToAdd | None]):
         self.busy = False
         if event.feed is None:
             self._status(f"No feed added: {event.error}", error=True)
+            return
+        if event.feed.url in self.known:
+            self._status(f"Already in your feeds: {event.feed.url}", error=True)
             return
         self.dismiss(event.feed)
 

@@ -46,10 +46,15 @@ class FeedHealthScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         failing = sum(1 for _, status in self.rows if status == "failing")
-        summary = f"Feed health: {len(self.rows)} feeds, {failing} failing — Enter shows a feed, Esc closes"
+        summary = (
+            f"Feed health: {len(self.rows)} feeds, {failing} failing"
+            " — Enter shows a feed's articles, Esc closes"
+        )
         with Vertical(id="health-box"):
             yield Static(summary, id="health-title", markup=False)
-            table: DataTable[Text] = DataTable(id="health-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[Text] = DataTable(
+                id="health-table", cursor_type="row", zebra_stripes=True
+            )
             table.add_columns("Status", "Feed", "Unread", "Last refresh", "Problem")
             styles = {"failing": "bold red", "warning": "yellow", "new": "dim", "ok": "green"}
             for feed, status in self.rows:

@@ -22,6 +22,7 @@ KEY_NAMES = {
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
     "slash": "/",
+    "backslash": "\\",
 }
 
 
@@ -30,16 +31,22 @@ def key_text(keys: str) -> str:
     return " / ".join(KEY_NAMES.get(key.strip(), key.strip()) for key in keys.split(","))
 
 
-def binding_rows(sources: list[tuple[str, list[Binding]]]) -> list[tuple[str, str, str]]:
-    """(where, keys, description) for every binding with a description, deduplicated."""
-    rows: list[tuple[str, str, str]] = []
+def binding_rows(
+    sources: list[tuple[str, list[Binding]]], keymap: dict[str, str] | None = None
+) -> list[tuple[str, str, str, str]]:
+    """(where, keys, description, id) for every binding with a description, deduplicated.
+
+    ``keymap`` (the ``[keys]`` table: binding id -> keys) replaces the default keys.
+    """
+    rows: list[tuple[str, str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     for where, bindings in sources:
         for binding in bindings:
-            if not binding.description or (binding.key, where) in seen:
+            keys = (keymap or {}).get(binding.id or "", binding.key)
+            if not binding.description or (keys, where) in seen:
                 continue
-            seen.add((binding.key, where))
-            rows.append((where, key_text(binding.key), binding.description))
+            seen.add((keys, where))
+            rows.append((where, key_text(keys), binding.description, binding.id or ""))
     return rows
 
 
@@ -48,7 +55,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close")]
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
         self.rows = rows
 
@@ -56,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static("tvnews keys — Esc or ? closes", id="help-title", markup=False)
             table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Where", "Key", "Action")
+            table.add_columns("Where", "Key", "Action", "Id (for keys)")
             table.add_rows(self.rows)
             yield table
 

@@ -7,7 +7,6 @@ id they were for, and stale ones are dropped (latest request wins).
 
 from __future__ import annotations
 
-import time
 import webbrowser
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,9 +29,11 @@ from tui.core.render import render_article, needs_full_text
 from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
+from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
+from tui.widgets.sidebar import Sidebar
 
 
 @dataclass(slots=True)
@@ -69,8 +70,15 @@ class RefreshDone(Message):
 class PageReady(Message):
     """A fetched page or section is ready to show (for request ``request_id``)."""
 
-    def __init__(self, request_id: int, article_id: int | None = None, section: Section | None = None) -> None:
+    def __init__(
+        self,
+        request_id: int,
+        url: str,
+        article_id: int | None = None,
+        section: Section | None = None,
+    ) -> None:
         self.request_id = request_id
+        self.url = url
         self.article_id = article_id
         self.section = section
         super().__init__()
@@ -84,7 +92,7 @@ class PageFailed(Message):
         super().__init__()
 
 
-class MainScreen(Screen):
+class MainScreen(ReaderFeatures, Screen):
     """List | reading pane over the related panel; status line and footer below."""
 
     BINDINGS = [
@@ -98,10 +106,12 @@ class MainScreen(Screen):
         Binding("backspace,b", "back", "Back", id="back"),
         Binding("shift+backspace,f", "forward", "Forward", show=False, id="forward"),
         Binding("escape", "focus_list", "List", show=False, id="focus_list"),
+        Binding("plus", "add_section_feed", "Add section feed", show=False, id="add_section_feed"),
         *[
             Binding(str(n), f"follow({n})", f"Follow link {n}", show=False, id=f"follow_{n}")
             for n in range(1, 10)
         ],
+        *FEATURE_BINDINGS,
     ]
 
     def __init__(self, config: Config, cache_path: Path) -> None:
@@ -118,12 +128,14 @@ class MainScreen(Screen):
         """URL -> request id of fetches in flight (Enter twice does not fetch twice)."""
         self.refreshing = False
         self.failing: list[tuple[str, str]] = []
+        self.init_features()
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▶")
         with Horizontal(id="panes"):
+            yield Sidebar(id="sidebar")
             yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
             with Vertical(id="right"):
                 yield ReadingPane(id="reading-pane")
@@ -148,6 +160,7 @@ class MainScreen(Screen):
             for feed in self.store.feeds()
             if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
         ]
+        self.mount_features()
         self.update_status()
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
@@ -170,10 +183,12 @@ class MainScreen(Screen):
         parts = [f"{total:,} articles", f"{unread:,} unread"]
         if self.failing:
             parts.append(f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failing")
+        parts += self.status_parts()
         if extra:
             parts.append(extra)
         self.query_one("#status-line", Static).update(" · ".join(parts))
         self.article_list.border_subtitle = f"{unread:,} unread"
+        self.refresh_sidebar()
 
     @on(ArticleList.Selected)
     def _list_selected(self, event: ArticleList.Selected) -> None:
@@ -196,10 +211,12 @@ class MainScreen(Screen):
             self.article_list.update_row(article_id, read=True)
             self.update_status()
         self._show_article(article_id)
-        if needs_full_text(article) and article.url not in self.pending:
-            self.query_one(ReadingPane).set_notice(f"Fetching the full article from {article.url} …")
-            self.pending[article.url] = self.request_id
-            self.fetch_full_text(self.request_id, article_id, article.url)
+        if needs_full_text(article):
+            pane = self.query_one(ReadingPane)
+            pane.set_notice(f"Fetching the full article from {article.url} …")
+            if article.url not in self.pending:
+                self.pending[article.url] = self.request_id
+                self.fetch_full_text(self.request_id, article_id, article.url)
 
     def _show_article(self, article_id: int, notice: str = "") -> None:
         article = self.store.article(article_id)
@@ -235,7 +252,7 @@ class MainScreen(Screen):
         except TvnewsError as error:
             self.post_message(PageFailed(request_id, url, str(error)))
         else:
-            self.post_message(PageReady(request_id, article_id=article_id))
+            self.post_message(PageReady(request_id, url, article_id=article_id))
 
     @work(thread=True, group="pages")
     def fetch_page(self, request_id: int, link: RelatedLink) -> None:
@@ -245,7 +262,7 @@ class MainScreen(Screen):
         try:
             if link.kind == "more":
                 section = open_section(link.url, self.settings)
-                self.post_message(PageReady(request_id, section=section))
+                self.post_message(PageReady(request_id, link.url, section=section))
                 return
             body = fetch_article_body(link.url, settings=self.settings)
             store = Store(self.cache_path)
@@ -256,14 +273,19 @@ class MainScreen(Screen):
         except TvnewsError as error:
             self.post_message(PageFailed(request_id, link.url, str(error)))
         else:
-            self.post_message(PageReady(request_id, article_id=article.id))
+            self.post_message(PageReady(request_id, link.url, article_id=article.id))
+
+    def _is_current(self, request_id: int, url: str) -> bool:
+        """Latest request wins: a result is shown only if it is for the latest request, or
+        for the article on screen (re-opening it while its page loads keeps the fetch)."""
+        current = self.history.current
+        on_screen = current is not None and current.kind == "article" and current.url == url
+        return request_id == self.request_id or on_screen
 
     @on(PageReady)
     def _page_ready(self, event: PageReady) -> None:
-        for url, request in list(self.pending.items()):
-            if request == event.request_id:
-                del self.pending[url]
-        if event.request_id != self.request_id:
+        self.pending.pop(event.url, None)
+        if not self._is_current(event.request_id, event.url):
             return
         if event.section is not None:
             self.sections[event.section.url] = event.section
@@ -279,7 +301,7 @@ class MainScreen(Screen):
     @on(PageFailed)
     def _page_failed(self, event: PageFailed) -> None:
         self.pending.pop(event.url, None)
-        if event.request_id != self.request_id:
+        if not self._is_current(event.request_id, event.url):
             return
         pane = self.query_one(ReadingPane)
         pane.set_notice(f"Could not fetch {event.url}: {event.reason}", error=True)
@@ -318,7 +340,11 @@ class MainScreen(Screen):
 
         lines = [f"# {escape_markdown(clean_line(section.title))}", ""]
         if section.feed_url:
-            lines += [f"Section feed: {escape_markdown(section.feed_url)}", ""]
+            lines += [
+                f"Section feed: {escape_markdown(section.feed_url)} — press **+** to add it "
+                "to your feeds",
+                "",
+            ]
         lines += [f"Section page: {escape_markdown(section.url)}", ""]
         lines += [
             f"{n}. [{escape_markdown(clean_line(item.label))}]({item.url})"
@@ -333,6 +359,17 @@ class MainScreen(Screen):
         self.sub_title = clean_line(section.title, 120)
         self.query_one(RelatedPanel).show_links(section.items, title="In this section")
         self.request_id += 1
+
+    def action_add_section_feed(self) -> None:
+        """+: add the feed of the section on screen to feeds.toml."""
+        from tui.screens.dialogs import FeedToAdd
+
+        current = self.history.current
+        section = self.sections.get(current.url) if current and current.kind == "section" else None
+        if section is None or not section.feed_url:
+            self.notify("Open a section that has a feed first (a More in link).", timeout=3)
+            return
+        self._feed_found(FeedToAdd(section.feed_url, clean_line(section.title, 80), ""))
 
     @on(RelatedPanel.Followed)
     def _related_followed(self, event: RelatedPanel.Followed) -> None:
@@ -489,10 +526,7 @@ class MainScreen(Screen):
         summary = event.summary
         self.article_list.reload(keep_cursor=True)
         self.failing = [(o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
-        stamp = time.strftime("%H:%M")
-        self.update_status(f"refreshed {stamp}")
-        if summary.new:  # type: ignore[attr-defined]
-            self.notify(f"{summary.new} new articles.", title="Refresh", timeout=4)  # type: ignore[attr-defined]
+        self.after_refresh(summary)
         if self.failing:
             lines = [f"{clean_line(name, 40)}: {clean_line(reason, 100)}" for name, reason in self.failing[:8]]
             if len(self.failing) > 8:

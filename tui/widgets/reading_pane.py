@@ -27,6 +27,9 @@ class ReadingPane(VerticalScroll, can_focus=True):
             self.url = url
             super().__init__()
 
+    notice: str = ""
+    """The note shown above the article now (empty: none)."""
+
     def compose(self):  # noqa: ANN201
         yield Static("", id="reading-notice", markup=False)
         yield Markdown("", id="article-body", open_links=False)
@@ -39,8 +42,9 @@ class ReadingPane(VerticalScroll, can_focus=True):
 
     def set_notice(self, notice: str, *, error: bool = False) -> None:
         """A one-line note above the article: fetching, failed (with the reason), offline."""
+        self.notice = clean_text(notice)
         widget = self.query_one("#reading-notice", Static)
-        widget.update(clean_text(notice))
+        widget.update(self.notice)
         widget.display = bool(notice)
         widget.set_class(error, "-error")
 

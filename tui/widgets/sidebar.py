@@ -19,13 +19,13 @@ from tui.core.models import FeedState
 from tui.core.sanitize import clean_line
 
 #: Cells of a sidebar row: name, then the unread count right-aligned.
-ROW_WIDTH = 24
+ROW_WIDTH = 20
 COUNT_WIDTH = 5
 
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What the article list shows: ``all``, ``unread``, ``starred``, a ``section`` or a ``feed``."""
+    """What the list shows: ``all``, ``unread``, ``starred``, a ``section`` or a ``feed``."""
 
     kind: str = "all"
     feed_id: int | None = None
@@ -105,7 +105,7 @@ class Sidebar(OptionList):
         prompts = []
         for view, indent, feed in rows:
             if view.kind == "all":
-                number = sum(feed.unread for feed in feeds)
+                number = sum(each.total for each in feeds)
             elif view.kind == "unread":
                 number = counts.unread
             elif view.kind == "starred":
@@ -115,20 +115,34 @@ class Sidebar(OptionList):
             else:
                 number = feed.unread if feed else 0
             failing = bool(feed and feed.last_error and "not well-formed" not in feed.last_error)
-            prompts.append(self._prompt(view, indent, number, failing, view == current))
+            is_current = view.key == current.key
+            prompts.append(self._prompt(view, indent, number, failing, is_current, view is ALL))
         if shape != self._shape:
             highlighted = self.highlighted
             key = self.views[highlighted].key if highlighted is not None and self.views else None
             self._shape = shape
             self.views = [view for view, _, _ in rows]
-            self.set_options([Option(prompt, id=view.key) for prompt, view in zip(prompts, self.views, strict=True)])
+            self.set_options(
+                [
+                    Option(prompt, id=view.key)
+                    for prompt, view in zip(prompts, self.views, strict=True)
+                ]
+            )
             keys = [view.key for view in self.views]
-            self.highlighted = keys.index(key) if key in keys else keys.index(current.key) if current.key in keys else 0
+            self.highlighted = (
+                keys.index(key)
+                if key in keys
+                else keys.index(current.key)
+                if current.key in keys
+                else 0
+            )
             return
         for index, prompt in enumerate(prompts):
             self.replace_option_prompt_at_index(index, prompt)
 
-    def _prompt(self, view: View, indent: int, number: int, failing: bool, current: bool) -> Content:
+    def _prompt(
+        self, view: View, indent: int, number: int, failing: bool, current: bool, muted: bool
+    ) -> Content:
         marker = "⚠" if failing else "▸" if current else " "
         name_width = ROW_WIDTH - COUNT_WIDTH - 2 - 2 * indent
         name = clean_line(view.title, 80)
@@ -143,7 +157,7 @@ class Sidebar(OptionList):
             ("  " * indent, ""),
             (marker + " ", "$warning" if failing else "$accent"),
             (name, name_style),
-            (count, "$text-muted" if not number else "bold"),
+            (count, "$text-muted" if muted or not number else "bold"),
         )
 
     def view_for_feed(self, feed_id: int) -> View | None:

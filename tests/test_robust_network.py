@@ -1,0 +1,525 @@
+"""Broken networks and hostile servers: each case is a clear per-feed error, the refresh goes on.
+
+Time-outs are short (Settings.timeout_seconds = 0.5: connect and read 0.5 s, a whole
+request 1.5 s) so the slow cases finish in about a second each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import struct
+import subprocess
+import threading
+import time
+import tracemalloc
+import zlib
+from collections.abc import Iterator
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from tests.robust_support import RawServer, chunks, fast_settings, feed
+from tests.server import Route, TestServer
+from tui.config import FeedConfig, Settings
+from tui.core.errors import FetchError
+from tui.core.fetch import Fetcher, Limits, RetryLater
+from tui.core.models import ListQuery
+from tui.core.refresh import RefreshSummary, refresh
+from tui.core.store import Store
+
+SETTINGS = fast_settings(timeout_seconds=0.5)
+GOOD_RSS = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Good</title>'
+    b"<item><title>Still here</title><link>http://example.com/a</link><guid>good-1</guid></item>"
+    b"</channel></rss>"
+)
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """Set at the end of a test: handlers that hold a connection open let go."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def refresh_one(tmp_path: Path, url: str, settings: Settings = SETTINGS) -> tuple[str, float]:
+    """Refresh one feed; return its error and how long the refresh took."""
+    started = time.monotonic()
+    summary = refresh(tmp_path / "cache.sqlite3", [feed(url, "feed")], settings, force=True)
+    return summary.outcomes[0].error, time.monotonic() - started
+
+
+def fetch(url: str, limits: Limits) -> bytes:
+    """One GET through the real Fetcher; FetchError propagates."""
+
+    async def get() -> bytes:
+        async with Fetcher(limits) as fetcher:
+            return (await fetcher.get(url)).body
+
+    return asyncio.run(get())
+
+
+# -- time-outs ----------------------------------------------------------------------------
+
+
+def test_connect_time_out(tmp_path: Path) -> None:
+    # A listening socket whose backlog is full: the kernel drops further SYNs.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        try:
+            filler.connect(("127.0.0.1", port))
+        except BlockingIOError:
+            pass
+        fillers.append(filler)
+    time.sleep(0.1)
+    try:
+        error, seconds = refresh_one(tmp_path, f"http://127.0.0.1:{port}/feed.xml")
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
+    assert error == "timed out connecting"
+    assert seconds < 5
+
+
+def test_read_time_out(server: TestServer, tmp_path: Path, release: threading.Event) -> None:
+    server.routes["/silent.xml"] = Route(handler=lambda _handler: release.wait(10))
+    error, seconds = refresh_one(tmp_path, server.url("/silent.xml"))
+    assert error == "timed out waiting for data"
+    assert seconds < 5
+
+
+def _drip(release: threading.Event, headers_too: bool):  # noqa: ANN202
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        head = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            if headers_too:
+                for byte in head:
+                    request.wfile.write(bytes([byte]))
+                    request.wfile.flush()
+                    if release.wait(0.1):
+                        return
+            else:
+                request.wfile.write(head)
+            for part in chunks(iter([b"<"] * 1000)):
+                request.wfile.write(part)
+                request.wfile.flush()
+                if release.wait(0.1):
+                    return
+        except OSError:
+            return
+
+    return handler
+
+
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_server_that_drips_bytes_hits_the_total_time_out(
+    server: TestServer, tmp_path: Path, release: threading.Event, headers_too: bool
+) -> None:
+    # One byte every 0.1 s never trips the 0.5 s read time-out; the whole request is cut at 1.5 s.
+    server.routes["/drip.xml"] = Route(handler=_drip(release, headers_too))
+    error, seconds = refresh_one(tmp_path, server.url("/drip.xml"))
+    assert error == "timed out after 1.5 s"
+    assert 1.4 < seconds < 6
+
+
+# -- redirects ----------------------------------------------------------------------------
+
+
+def _redirect(location: str) -> Route:
+    return Route(status=302, headers={"Location": location})
+
+
+def test_redirect_loop(server: TestServer, tmp_path: Path) -> None:
+    server.routes["/loop-a"] = _redirect("/loop-b")
+    server.routes["/loop-b"] = _redirect("/loop-a")
+    error, _ = refresh_one(tmp_path, server.url("/loop-a"))
+    assert error == "too many redirects (more than 5)"
+    assert server.count("/loop-a") + server.count("/loop-b") == 6
+
+
+def test_long_redirect_chain_is_cut_and_a_short_one_followed(
+    server: TestServer, tmp_path: Path
+) -> None:
+    for hop in range(20):
+        server.routes[f"/hop/{hop}"] = _redirect(f"/hop/{hop + 1}")
+    server.routes["/hop/20"] = Route(body=GOOD_RSS, headers={"Content-Type": "application/rss+xml"})
+    error, _ = refresh_one(tmp_path, server.url("/hop/0"))
+    assert error == "too many redirects (more than 5)"
+    assert server.count("/hop/6") == 0
+    error, _ = refresh_one(tmp_path, server.url("/hop/16"))
+    assert error == ""
+    store = Store(tmp_path / "cache.sqlite3")
+    assert [row.title for row in store.rows(ListQuery(), 0, 10)] == ["Still here"]
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "location",
+    ["file:///etc/passwd", "javascript:alert(1)", "data:text/xml,<rss/>", "ftp://127.0.0.1/x"],
+)
+def test_redirect_to_a_non_http_url_is_blocked(
+    server: TestServer, tmp_path: Path, location: str
+) -> None:
+    server.routes["/away"] = _redirect(location)
+    error, _ = refresh_one(tmp_path, server.url("/away"))
+    assert error.startswith("blocked"), error
+
+
+# -- statuses -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (400, "Bad Request"),
+        (401, "Unauthorized"),
+        (403, "Forbidden"),
+        (404, "Not Found"),
+        (410, "Gone"),
+        (500, "Internal Server Error"),
+        (502, "Bad Gateway"),
+        (503, "Service Unavailable"),
+        (504, "Gateway Timeout"),
+    ],
+)
+def test_http_errors_are_named(server: TestServer, tmp_path: Path, status: int, reason: str) -> None:
+    server.routes["/status.xml"] = Route(status=status, body=b"<html>error page</html>")
+    error, _ = refresh_one(tmp_path, server.url("/status.xml"))
+    assert error == f"HTTP {status} {reason}"
+    store = Store(tmp_path / "cache.sqlite3")
+    assert store.feed(server.url("/status.xml")).last_error == error  # type: ignore[union-attr]
+    store.close()
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize(
+    ("retry_after", "seconds"),
+    [("120", 120), ("DATE+600", 600), ("99999999", 86400), ("soon", 60)],
+    ids=["seconds", "http-date", "capped-at-a-day", "unreadable"],
+)
+def test_retry_after_is_respected(
+    server: TestServer, tmp_path: Path, status: int, retry_after: str, seconds: float
+) -> None:
+    if retry_after == "DATE+600":
+        retry_after = formatdate(time.time() + 600, usegmt=True)
+    server.routes["/busy.xml"] = Route(status=status, headers={"Retry-After": retry_after})
+    cache = tmp_path / "cache.sqlite3"
+    before = time.time()
+    first = refresh(cache, [feed(server.url("/busy.xml"))], SETTINGS, force=True)
+    assert "server asks to retry in" in first.outcomes[0].error
+    store = Store(cache)
+    not_before = store.feed_fetch_state(server.url("/busy.xml"))[4]
+    store.close()
+    assert not_before is not None
+    assert before + seconds - 5 <= not_before <= time.time() + seconds + 5
+    # Even a forced refresh (r in the app, refresh --force) waits for the server.
+    second = refresh(cache, [feed(server.url("/busy.xml"))], SETTINGS, force=True)
+    assert second.outcomes[0].skipped
+    assert server.count("/busy.xml") == 1
+
+
+# -- broken connections -------------------------------------------------------------------
+
+
+def _reset(conn: socket.socket) -> None:
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    conn.close()
+
+
+@pytest.mark.parametrize("when", ["before-response", "mid-body"])
+def test_connection_reset(tmp_path: Path, when: str) -> None:
+    def handler(conn: socket.socket) -> None:
+        if when == "mid-body":
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                b"Content-Length: 100000\r\n\r\n" + GOOD_RSS[:50]
+            )
+            time.sleep(0.1)
+        _reset(conn)
+
+    raw = RawServer(handler)
+    try:
+        error, _ = refresh_one(tmp_path, raw.base + "/reset.xml")
+    finally:
+        raw.stop()
+    assert error.startswith(("connection broken", "network error")), error
+
+
+def test_body_shorter_than_declared(tmp_path: Path) -> None:
+    def handler(conn: socket.socket) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            b"Content-Length: 5000\r\n\r\n" + GOOD_RSS[:80]
+        )
+
+    raw = RawServer(handler)
+    try:
+        error, _ = refresh_one(tmp_path, raw.base + "/short.xml")
+    finally:
+        raw.stop()
+    assert error.startswith("connection broken"), error
+
+
+def test_garbage_instead_of_http(tmp_path: Path) -> None:
+    raw = RawServer(lambda conn: conn.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n"))
+    try:
+        error, _ = refresh_one(tmp_path, raw.base + "/garbage.xml")
+    finally:
+        raw.stop()
+    assert error.startswith("connection broken"), error
+
+
+# -- size caps ----------------------------------------------------------------------------
+
+
+def _bomb(coding: str, inflated: int) -> bytes:
+    wbits = {"gzip": 31, "deflate": 15, "raw-deflate": -15}[coding]
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = b"\0" * 1_000_000
+    return b"".join(compressor.compress(block) for _ in range(inflated // len(block))) + (
+        compressor.flush()
+    )
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw-deflate"])
+def test_compression_bomb_is_cut_while_inflating(server: TestServer, coding: str) -> None:
+    body = _bomb(coding, 300_000_000)  # 300 MB of zeros in about 300 kB
+    header = "deflate" if coding == "raw-deflate" else coding
+    server.routes["/bomb.xml"] = Route(
+        body=body, headers={"Content-Type": "application/rss+xml", "Content-Encoding": header}
+    )
+    limit = 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match="too large: more than 1 MB when decompressed"):
+            fetch(server.url("/bomb.xml"), Limits(timeout=5, max_bytes=limit))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # Without inflating under a cap, one 64 kB network read alone becomes 64 MB.
+    assert peak < 16 * limit, f"peak {peak / 1e6:.0f} MB while fetching"
+
+
+def test_compressed_feed_within_the_cap_is_read(server: TestServer, tmp_path: Path) -> None:
+    for coding, wbits in (("gzip", 31), ("deflate", 15), ("raw-deflate", -15)):
+        compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        body = compressor.compress(GOOD_RSS) + compressor.flush()
+        server.routes[f"/{coding}.xml"] = Route(
+            body=body,
+            headers={
+                "Content-Type": "application/rss+xml",
+                "Content-Encoding": coding.replace("raw-", ""),
+            },
+        )
+        assert fetch(server.url(f"/{coding}.xml"), Limits(timeout=5)) == GOOD_RSS, coding
+
+
+def test_bad_and_unknown_content_encodings_are_clear_errors(server: TestServer) -> None:
+    server.routes["/bad.xml"] = Route(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    server.routes["/br.xml"] = Route(body=b"\x0b\x02\x80", headers={"Content-Encoding": "br"})
+    with pytest.raises(FetchError, match="bad compressed data"):
+        fetch(server.url("/bad.xml"), Limits(timeout=5))
+    with pytest.raises(FetchError, match="unsupported content encoding 'br'"):
+        fetch(server.url("/br.xml"), Limits(timeout=5))
+
+
+def test_endless_body_is_cut_at_the_size_cap(
+    server: TestServer, tmp_path: Path, release: threading.Event
+) -> None:
+    def endless(request: BaseHTTPRequestHandler) -> None:
+        request.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        try:
+            while not release.is_set():
+                request.wfile.write(b"10000\r\n" + b"<item>" * 10922 + b"<ite\r\n")
+        except OSError:
+            return
+
+    server.routes["/endless.xml"] = Route(handler=endless)
+    settings = fast_settings(timeout_seconds=5.0, max_feed_bytes=2_000_000)
+    error, seconds = refresh_one(tmp_path, server.url("/endless.xml"), settings)
+    assert error == "too large: more than 2 MB"
+    assert seconds < 10
+
+
+def test_declared_size_over_the_cap_is_refused_before_reading(
+    tmp_path: Path, release: threading.Event
+) -> None:
+    def handler(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n<rss>")
+        release.wait(10)
+
+    raw = RawServer(handler)
+    try:
+        error, seconds = refresh_one(tmp_path, raw.base + "/huge.xml")
+    finally:
+        raw.stop()
+    assert error == "too large: 1000000 MB (limit 16 MB)"
+    assert seconds < 1.4, "refused without waiting for the body"
+
+
+# -- a web page instead of a feed ---------------------------------------------------------
+
+
+def _page(link: str = "") -> Route:
+    body = (
+        "<!DOCTYPE html><html><head><title>A site</title>"
+        f"{link}</head><body><p>Hello</p></body></html>"
+    ).encode()
+    return Route(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def test_html_page_leads_to_its_feed(server: TestServer, tmp_path: Path) -> None:
+    server.routes["/site/"] = _page(
+        '<link rel="alternate" type="application/rss+xml" href="feed/rss.xml">'
+    )
+    server.routes["/site/feed/rss.xml"] = Route(
+        body=GOOD_RSS, headers={"Content-Type": "application/rss+xml"}
+    )
+    error, _ = refresh_one(tmp_path, server.url("/site/"))
+    assert error == ""
+    store = Store(tmp_path / "cache.sqlite3")
+    assert store.count(ListQuery()) == 1
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "",
+        '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">',
+        '<link rel="alternate" type="application/rss+xml" href="file:///etc/passwd">',
+    ],
+    ids=["no-link", "javascript", "file"],
+)
+def test_html_page_without_a_usable_feed_link_is_a_clear_error(
+    server: TestServer, tmp_path: Path, link: str
+) -> None:
+    server.routes["/page/"] = _page(link)
+    error, _ = refresh_one(tmp_path, server.url("/page/"))
+    assert error == "not a feed: the URL serves a web page with no feed link"
+
+
+def test_feed_link_to_another_page_does_not_loop(server: TestServer, tmp_path: Path) -> None:
+    link = '<link rel="alternate" type="application/rss+xml" href="/page-b/">'
+    server.routes["/page-a/"] = _page(link)
+    server.routes["/page-b/"] = _page(link.replace("page-b", "page-a"))
+    error, _ = refresh_one(tmp_path, server.url("/page-a/"))
+    assert error == "not a feed: the URL serves a web page (HTML)"
+    assert server.count("/page-a/") == 1 and server.count("/page-b/") == 1
+
+
+# -- TLS and names ------------------------------------------------------------------------
+
+
+def test_tls_to_a_plain_http_server(server: TestServer, tmp_path: Path) -> None:
+    error, _ = refresh_one(tmp_path, server.url("/feeds/x.xml").replace("http:", "https:"))
+    assert error.startswith("TLS error"), error
+
+
+@pytest.fixture(scope="module")
+def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with openssl)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    try:
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True, timeout=60,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as error:
+        pytest.skip(f"openssl cannot make a test certificate: {error}")
+    return cert, key
+
+
+def test_tls_certificate_that_does_not_verify(
+    tmp_path: Path, self_signed: tuple[Path, Path]
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*self_signed)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+
+    def serve_once() -> None:
+        try:
+            conn, _ = listener.accept()
+            with context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1024)
+        except (OSError, ssl.SSLError):
+            return
+
+    thread = threading.Thread(target=serve_once, daemon=True)
+    thread.start()
+    try:
+        error, _ = refresh_one(tmp_path, f"https://127.0.0.1:{port}/feed.xml")
+    finally:
+        listener.close()
+    assert error.startswith("TLS error") and "CERTIFICATE_VERIFY_FAILED" in error, error
+
+
+def test_unresolvable_host(tmp_path: Path) -> None:
+    error, _ = refresh_one(tmp_path, "http://no-such-host.invalid/feed.xml")
+    assert error.startswith(("cannot resolve host name", "network unreachable")), error
+
+
+# -- all at once --------------------------------------------------------------------------
+
+
+def test_every_failure_in_one_refresh_and_the_good_feed_still_arrives(
+    server: TestServer, tmp_path: Path, release: threading.Event
+) -> None:
+    server.routes["/good.xml"] = Route(body=GOOD_RSS, headers={"Content-Type": "application/rss+xml"})
+    server.routes["/silent.xml"] = Route(handler=lambda _handler: release.wait(10))
+    server.routes["/drip.xml"] = Route(handler=_drip(release, headers_too=False))
+    server.routes["/loop"] = _redirect("/loop")
+    server.routes["/gone.xml"] = Route(status=410)
+    server.routes["/busy.xml"] = Route(status=429, headers={"Retry-After": "60"})
+    server.routes["/bomb.xml"] = Route(
+        body=_bomb("gzip", 100_000_000), headers={"Content-Encoding": "gzip"}
+    )
+    server.routes["/page/"] = _page()
+    paths = ["/good.xml", "/silent.xml", "/drip.xml", "/loop", "/gone.xml", "/busy.xml",
+             "/bomb.xml", "/page/"]  # fmt: skip
+    configured: list[FeedConfig] = [feed(server.url(path), path) for path in paths]
+    configured.append(feed("http://127.0.0.1:9/closed.xml", "closed"))
+    started = time.monotonic()
+    summary: RefreshSummary = refresh(
+        tmp_path / "cache.sqlite3", configured, fast_settings(timeout_seconds=0.5, max_feed_bytes=1_000_000)
+    )
+    seconds = time.monotonic() - started
+    errors = {outcome.name: outcome.error for outcome in summary.outcomes}
+    assert errors == {
+        "/good.xml": "",
+        "/silent.xml": "timed out waiting for data",
+        "/drip.xml": "timed out after 1.5 s",
+        "/loop": "too many redirects (more than 5)",
+        "/gone.xml": "HTTP 410 Gone",
+        "/busy.xml": "HTTP 429 Too Many Requests; server asks to retry in 60 s",
+        "/bomb.xml": "too large: more than 1 MB when decompressed",
+        "/page/": "not a feed: the URL serves a web page with no feed link",
+        "closed": "connection refused",
+    }
+    assert summary.new == 1
+    assert seconds < 10, "time-outs run in parallel, bounded by the total time-out"
+    store = Store(tmp_path / "cache.sqlite3")
+    assert [row.title for row in store.rows(ListQuery(), 0, 10)] == ["Still here"]
+    store.close()

@@ -1,0 +1,385 @@
+"""What a daily reader expects, mixed into the main screen: views and the sidebar, adding and
+removing feeds, mark all read with undo, show/hide read, sort, copy, save, feed health.
+
+The main screen keeps the routing; this module keeps the features, so each stays short.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.binding import Binding
+
+from tui.core.errors import TvnewsError
+from tui.core.models import Article, FeedState, ListQuery
+from tui.core.sanitize import clean_line
+from tui.screens.dialogs import AddFeedDialog, ConfirmDialog, FeedToAdd
+from tui.screens.health import FeedHealthScreen, feed_status
+from tui.widgets.sidebar import ALL, STARRED, UNREAD, Sidebar, SidebarCounts, View
+
+if TYPE_CHECKING:
+    from tui.screens.main import MainScreen
+
+FEATURE_BINDINGS = [
+    Binding("a", "add_feed", "Add feed", show=False, id="add_feed"),
+    Binding("D", "remove_feed", "Remove feed", show=False, id="remove_feed"),
+    Binding("A", "mark_all_read", "All read", id="mark_all_read"),
+    Binding("u", "undo", "Undo", show=False, id="undo"),
+    Binding("h", "toggle_show_read", "Show/hide read", show=False, id="toggle_show_read"),
+    Binding("O", "toggle_sort", "Sort date/feed", show=False, id="toggle_sort"),
+    Binding("U", "show_view('unread')", "Unread view", show=False, id="view_unread"),
+    Binding("S", "show_view('starred')", "Starred view", show=False, id="view_starred"),
+    Binding("V", "show_view('all')", "All articles view", show=False, id="view_all"),
+    Binding("y", "copy_url", "Copy URL", show=False, id="copy_url"),
+    Binding("w", "save_markdown", "Save as Markdown", show=False, id="save_markdown"),
+    Binding("E", "feed_health", "Feed health", show=False, id="feed_health"),
+    Binding("backslash", "toggle_sidebar", "Show/hide sidebar", show=False, id="toggle_sidebar"),
+    Binding("T", "app.change_theme", "Theme", show=False, id="change_theme"),
+]
+
+_FIXED_VIEWS = {"all": ALL, "unread": UNREAD, "starred": STARRED}
+#: Terminals narrower than this start with the sidebar hidden (\\ shows it).
+NARROW = 100
+#: Seconds the sidebar waits before re-counting (many marks in a row count once).
+SIDEBAR_DELAY = 0.15
+
+
+class ReaderFeatures:
+    """Mixin for :class:`~tui.screens.main.MainScreen` (it provides store, list, status…)."""
+
+    def init_features(self: MainScreen) -> None:
+        """State of the features; call from ``__init__``."""
+        self.view: View = ALL
+        self.show_read = self.settings.show_read
+        self.sort = "date"
+        self.undo_marks: list[list[int]] = []
+        self.last_refresh: float | None = None
+        self._sidebar_timer: object | None = None
+
+    def mount_features(self: MainScreen) -> None:
+        """Apply settings to widgets and fill the sidebar; call from ``on_mount``."""
+        width = self.settings.reading_width
+        body = self.query_one("#article-body")
+        body.styles.max_width = width if width else None
+        fetched = [feed.last_fetched for feed in self.store.feeds() if feed.last_fetched]
+        self.last_refresh = max(fetched) if fetched else None
+        self.article_list.border_title = self.view.title
+        if self.app.size.width < NARROW:
+            self.query_one(Sidebar).display = False
+        self._update_sidebar()
+
+    # -- views ----------------------------------------------------------------------------
+
+    def view_query(self: MainScreen, view: View) -> ListQuery:
+        """The list query of ``view`` under the show-read and sort choices (search is kept)."""
+        return ListQuery(
+            feed_id=view.feed_id if view.kind == "feed" else None,
+            section=view.section if view.kind == "section" else None,
+            unread_only=view.kind == "unread" or (not self.show_read and view.kind != "starred"),
+            starred_only=view.kind == "starred",
+            search=self.list_query.search,
+            sort=self.sort,
+        )
+
+    def apply_view(
+        self: MainScreen, view: View | None = None, *, keep_cursor: bool = False
+    ) -> None:
+        """Show ``view`` (or the current one again with new show-read/sort choices)."""
+        from tui.screens.main import StoreRows
+
+        if view is not None:
+            self.view = view
+        self.list_query = self.view_query(self.view)
+        self.article_list.set_source(
+            StoreRows(self.store, self.list_query), keep_cursor=keep_cursor
+        )
+        title = clean_line(self.view.title, 60)
+        flags = [
+            flag
+            for flag, on in (
+                ("unread only", not self.show_read and self.view.kind not in ("unread", "starred")),
+                ("by feed", self.sort == "feed"),
+            )
+            if on
+        ]
+        self.article_list.border_title = title + (f" ({', '.join(flags)})" if flags else "")
+        self.update_status()
+
+    def on_sidebar_view_chosen(self: MainScreen, event: Sidebar.ViewChosen) -> None:
+        event.stop()
+        self.apply_view(event.view)
+        self.article_list.focus()
+
+    def action_show_view(self: MainScreen, kind: str) -> None:
+        """U, S, V: the unread, starred and all-articles views."""
+        self.apply_view(_FIXED_VIEWS.get(kind, ALL))
+
+    def show_feed(self: MainScreen, feed_id: int) -> None:
+        """The view of one feed."""
+        feed = next((f for f in self.store.feeds() if f.id == feed_id), None)
+        if feed is not None:
+            self.apply_view(View("feed", feed_id=feed.id, title=clean_line(feed.display_name, 80)))
+
+    def show_section(self: MainScreen, section: str) -> None:
+        """The view of one section."""
+        self.apply_view(View("section", section=section, title=clean_line(section, 80)))
+
+    def action_toggle_show_read(self: MainScreen) -> None:
+        self.show_read = not self.show_read
+        self.apply_view(keep_cursor=True)
+        self.notify(
+            "Showing read articles." if self.show_read else "Hiding read articles.", timeout=2
+        )
+
+    def action_toggle_sort(self: MainScreen) -> None:
+        self.sort = "feed" if self.sort == "date" else "date"
+        self.apply_view()
+        self.notify("Sorted by feed." if self.sort == "feed" else "Sorted by date.", timeout=2)
+
+    def action_toggle_sidebar(self: MainScreen) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+        if not sidebar.display and sidebar.has_focus:
+            self.article_list.focus()
+
+    # -- sidebar and status ---------------------------------------------------------------
+
+    def refresh_sidebar(self: MainScreen) -> None:
+        """Re-count the sidebar soon (debounced)."""
+        if self._sidebar_timer is None and self.is_mounted:
+            self._sidebar_timer = self.set_timer(SIDEBAR_DELAY, self._update_sidebar)
+
+    def _update_sidebar(self: MainScreen) -> None:
+        self._sidebar_timer = None
+        feeds = self.store.feeds()
+        counts = SidebarCounts(
+            unread=sum(feed.unread for feed in feeds),
+            starred=self.store.count(ListQuery(starred_only=True)),
+        )
+        self.query_one(Sidebar).show_feeds(feeds, counts, self.view)
+
+    def status_parts(self: MainScreen) -> list[str]:
+        """Extra parts of the status line: last refresh, show-read and sort choices."""
+        parts = []
+        if self.last_refresh:
+            same_day = time.localtime(self.last_refresh)[:3] == time.localtime()[:3]
+            stamp = time.strftime(
+                "%H:%M" if same_day else "%d %b %H:%M", time.localtime(self.last_refresh)
+            )
+            parts.append(f"refreshed {stamp}")
+        else:
+            parts.append("not refreshed yet")
+        return parts
+
+    def after_refresh(self: MainScreen, summary: object) -> None:
+        """A refresh finished: note the time, tell about new articles, prefetch pages."""
+        self.last_refresh = time.time()
+        new = getattr(summary, "new", 0)
+        if new:
+            by_feed = sorted(
+                ((o.new, clean_line(o.name, 30)) for o in summary.outcomes if o.new),  # type: ignore[attr-defined]
+                reverse=True,
+            )
+            detail = ", ".join(f"{name} {count}" for count, name in by_feed[:4])
+            more = f" and {len(by_feed) - 4} more feeds" if len(by_feed) > 4 else ""
+            self.notify(
+                f"{detail}{more}",
+                title=f"{new} new article{'s' * (new != 1)}",
+                timeout=6,
+                markup=False,
+            )
+        self.update_status()
+        if self.settings.prefetch_full_articles:
+            self.prefetch_pages()
+
+    @work(thread=True, group="prefetch", exclusive=True)
+    def prefetch_pages(self: MainScreen) -> None:
+        """Worker: cache the full text of recent articles (setting prefetch_full_articles)."""
+        from tui.core.prefetch import prefetch_full_articles
+
+        try:
+            prefetch_full_articles(self.cache_path, self.settings)
+        except TvnewsError as error:
+            self.app.call_from_thread(
+                self.notify, f"Prefetch stopped: {error}", severity="warning", markup=False
+            )
+
+    # -- marks ----------------------------------------------------------------------------
+
+    def action_mark_all_read(self: MainScreen) -> None:
+        """A: mark every unread article of the current view read (u undoes)."""
+        ids = self.store.unread_ids(self.list_query)
+        if not ids:
+            self.notify("Nothing unread here.", timeout=2)
+            return
+        self.store.set_read(ids, True)
+        self.undo_marks.append(ids)
+        self.article_list.reload(keep_cursor=True)
+        self.update_status()
+        self.notify(
+            f"Marked {len(ids):,} article{'s' * (len(ids) != 1)} read. Press u to undo.", timeout=4
+        )
+
+    def action_undo(self: MainScreen) -> None:
+        """u: make the articles of the last mark-all-read unread again."""
+        if not self.undo_marks:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        ids = self.undo_marks.pop()
+        self.store.set_read(ids, False)
+        self.article_list.reload(keep_cursor=True)
+        self.update_status()
+        self.notify(f"{len(ids):,} article{'s' * (len(ids) != 1)} unread again.", timeout=2)
+
+    # -- the current article: copy, save ---------------------------------------------------
+
+    def current_article(self: MainScreen) -> Article | None:
+        """The article in the reading pane, else the one under the list cursor."""
+        current = self.history.current
+        if current is not None and current.kind == "article" and current.article_id is not None:
+            return self.store.article(current.article_id)
+        row = self.article_list.current
+        return self.store.article(row.id) if row else None
+
+    def current_url(self: MainScreen) -> str:
+        """The URL of what is shown (article or section), else of the highlighted row."""
+        current = self.history.current
+        if current is not None and current.url:
+            return current.url
+        article = self.current_article()
+        return article.url if article else ""
+
+    def action_copy_url(self: MainScreen) -> None:
+        """y: copy the URL to the clipboard (OSC 52; works over SSH in most terminals)."""
+        from tui.core.sanitize import safe_url
+
+        url = safe_url(self.current_url())
+        if not url:
+            self.notify("No link to copy.", severity="warning", timeout=2)
+            return
+        self.app.copy_to_clipboard(url)
+        self.notify(url, title="Copied", timeout=3, markup=False)
+
+    def action_save_markdown(self: MainScreen) -> None:
+        """w: write the article as a Markdown file into save_dir."""
+        from tui.core.article_file import default_save_dir, save_markdown
+
+        article = self.current_article()
+        if article is None:
+            self.notify("No article to save.", severity="warning", timeout=2)
+            return
+        try:
+            path = save_markdown(article, default_save_dir(self.settings.save_dir))
+        except TvnewsError as error:
+            self.notify(str(error), title="Not saved", severity="error", markup=False)
+            return
+        self.notify(str(path), title="Saved", timeout=4, markup=False)
+
+    # -- feeds: add, remove, health --------------------------------------------------------
+
+    def _config_path(self: MainScreen):  # Path | None
+        path = self.config.path
+        if path is None:
+            self.notify("This feed list has no file to edit.", severity="warning")
+        return path
+
+    def action_add_feed(self: MainScreen) -> None:
+        """a: ask for a feed or site URL; the feed is found, added to feeds.toml and fetched."""
+        if self._config_path() is None:
+            return
+        section = self.view.section if self.view.kind == "section" else ""
+        known = frozenset(feed.url for feed in self.config.feeds)
+        dialog = AddFeedDialog(self.settings, section or "", known)
+        self.app.push_screen(dialog, self._feed_found)
+
+    def _feed_found(self: MainScreen, found: FeedToAdd | None) -> None:
+        from tui.core.feedlist import NewFeed, add_feeds
+
+        path = self._config_path()
+        if found is None or path is None:
+            return
+        try:
+            config, added = add_feeds(path, [NewFeed(found.url, found.name, found.section)])
+        except TvnewsError as error:
+            self.notify(str(error), title="Feed not added", severity="error", markup=False)
+            return
+        if not added:
+            self.notify(f"Already in your feeds: {found.url}", severity="warning", markup=False)
+            return
+        self.use_config(config)
+        self.notify(f"{found.name or found.url}", title="Feed added", timeout=4, markup=False)
+        if not self.refreshing:
+            self.action_refresh(False)
+
+    def use_config(self: MainScreen, config: object) -> None:
+        """Switch to an edited feed list: cache feeds, sidebar and later refreshes follow it."""
+        self.config = config  # type: ignore[assignment]
+        self.app.config = config  # type: ignore[attr-defined]
+        self.store.sync_feeds((f.url, f.name, f.section) for f in self.config.feeds)
+        self._update_sidebar()
+        self.apply_view(keep_cursor=True)
+
+    def _target_feed(self: MainScreen) -> FeedState | None:
+        """The sidebar's highlighted feed when it has focus, the view's, or the row's feed."""
+        sidebar = self.query_one(Sidebar)
+        feed_id = None
+        if sidebar.has_focus and (view := sidebar.highlighted_view) and view.kind == "feed":
+            feed_id = view.feed_id
+        elif self.view.kind == "feed":
+            feed_id = self.view.feed_id
+        elif (row := self.article_list.current) and (article := self.store.article(row.id)):
+            feed_id = article.feed_id
+        return next((feed for feed in self.store.feeds() if feed.id == feed_id), None)
+
+    def action_remove_feed(self: MainScreen) -> None:
+        """D: remove the selected feed from feeds.toml (after asking)."""
+        feed = self._target_feed()
+        if feed is None or self._config_path() is None:
+            self.notify("Pick a feed in the sidebar first.", severity="warning", timeout=3)
+            return
+        question = f"Remove the feed {clean_line(feed.display_name, 80)}?"
+        detail = (
+            f"{feed.url}\nIts articles leave the list; starred ones stay in the cache. "
+            "Your other feeds.toml content stays as it is."
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, detail), lambda yes: self._remove_confirmed(feed, yes)
+        )
+
+    def _remove_confirmed(self: MainScreen, feed: FeedState, yes: bool | None) -> None:
+        from tui.core.feedlist import remove_feed
+
+        path = self._config_path()
+        if not yes or path is None:
+            return
+        try:
+            config = remove_feed(path, feed.url)
+        except TvnewsError as error:
+            self.notify(str(error), title="Feed not removed", severity="error", markup=False)
+            return
+        if self.view.kind == "feed" and self.view.feed_id == feed.id:
+            self.view = ALL
+        self.failing = [(name, why) for name, why in self.failing if name != feed.display_name]
+        self.use_config(config)
+        self.notify(
+            clean_line(feed.display_name, 80), title="Feed removed", timeout=4, markup=False
+        )
+
+    def action_feed_health(self: MainScreen) -> None:
+        """E: every feed with its status; Enter on one shows its articles."""
+        self.app.push_screen(FeedHealthScreen(self.store.feeds()), self._health_closed)
+
+    def _health_closed(self: MainScreen, feed_id: int | None) -> None:
+        if feed_id is not None:
+            self.show_feed(feed_id)
+            self.article_list.focus()
+
+    def failing_feeds(self: MainScreen) -> list[FeedState]:
+        """Feeds whose last refresh failed (not-well-formed warnings are not failures)."""
+        return [feed for feed in self.store.feeds() if feed_status(feed) == "failing"]
+
+
+__all__ = ["FEATURE_BINDINGS", "ReaderFeatures", "replace"]
