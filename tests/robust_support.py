@@ -50,6 +50,19 @@ def forbidden_in(text: str) -> list[str]:
     return sorted({f"U+{ord(ch):04X}" for ch in FORBIDDEN.findall(text)})
 
 
+def screen_text(app) -> str:  # noqa: ANN001 - a running Textual app
+    """The text on the app's screen now (pieces of lines, one a line), from the SVG export.
+
+    Fails when any forbidden character is in the export.
+    """
+    import html
+
+    shot = app.export_screenshot()
+    assert not forbidden_in(shot), forbidden_in(shot)
+    pieces = re.findall(r">([^<]*)</text>", shot)
+    return "\n".join(html.unescape(piece).replace("\xa0", " ") for piece in pieces)
+
+
 def hostile_file(name: str, server: TestServer) -> bytes:
     """A fixture from tests/data/hostile with ``http://HOST`` pointed at the loopback server."""
     return (HOSTILE / name).read_bytes().replace(b"http://HOST", server.base.encode())

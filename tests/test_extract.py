@@ -322,8 +322,9 @@ def test_synthetic_article_repairs() -> None:
         + "<p>Related: <a href='/other'>Another show was cancelled</a></p>"
         + "<h2>What comes next</h2>"
         + paragraphs(4, 5, 6)
-        + '<blockquote class="twitter-tweet"><p>We are back for season two!</p>&mdash; Big Show '
-        '(@bigshow) <a href="https://twitter.com/bigshow/status/1">May 1, 2024</a></blockquote>'
+        + '<div class="social-media-embed"><blockquote class="twitter-tweet">'
+        "<p>We are back for season two!</p>&mdash; Big Show (@bigshow) "
+        '<a href="https://twitter.com/bigshow/status/1">May 1, 2024</a></blockquote></div>'
         + paragraphs(7, 8)
         + "<p>3 Comments</p>"
     )
@@ -343,6 +344,32 @@ def test_synthetic_article_repairs() -> None:
         body.markdown
     )
     assert body.markdown.index("## What comes next") < body.markdown.index("Paragraph 4 ")
+
+
+def test_headings_trafilatura_drops_are_recovered() -> None:
+    body = extract_article(load_html_file(PAGES / "kotaku-excerpt" / "source.html"), "")
+    assert body.headings == (
+        "Notes on Speculation and Lore",
+        "Referencing",
+        "Part One: The Wars in Heaven",
+        "The Living Planet",
+    )
+    assert "\n## Part One: The Wars in Heaven\n" in body.markdown
+    assert "\n### The Living Planet\n" in body.markdown
+    assert body.text.index("The Living Planet") < body.text.index("On an unknown planet")
+
+
+DEV_PAGES = SHARED_PAGES.parent / "extraction-dev" / "html"
+WIRED = DEV_PAGES / "2f42ef1d3ea0c96e56355d3db93d0e06b47e760b74f6f4261278b8cd1c246dd6.html.gz"
+
+
+@pytest.mark.skipif(not WIRED.is_file(), reason="shared/fixtures/extraction-dev is not available")
+def test_article_chunks_in_sibling_containers_are_joined() -> None:
+    body = extract_article(load_html_file(WIRED), "https://www.wired.com/story/x/")
+    assert "So-called neo-banks, or challenger banks, have been all the rage" in body.text
+    # the second half of the story sits in a sibling container, after an ad
+    assert "But there are two problems with this potential disruption." in body.text
+    assert body.text.index("So-called neo-banks") < body.text.index("two problems")
 
 
 def test_article_split_into_sibling_containers() -> None:
@@ -387,11 +414,14 @@ def test_extract_survives_deep_nesting() -> None:
 
 
 def test_decode_uses_declared_charset() -> None:
-    page = '<html><head><meta charset="iso-8859-1"></head><body><p>café</p></body></html>'
-    assert "café" in decode_html(page.encode("latin-1"))
-    assert "café" in decode_html(b"\xef\xbb\xbf" + page.encode("utf-8"))
-    assert "\ufffd" in decode_html(b"<p>bad \xff\xfe\xfd utf-8 \xc3</p>" * 3) or True
+    page = '<html><head><meta charset="iso-8859-1"></head><body><p>café €5</p></body></html>'
+    assert "café €5" in decode_html(page.encode("cp1252"))  # Latin-1 label, read as cp1252
+    assert "café €5" in decode_html(page.encode("utf-8"))  # mislabelled UTF-8
+    koi8 = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>привет</p>'
+    assert "привет" in decode_html(koi8.encode("koi8-r"))
+    assert "café" in decode_html(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>")
     assert decode_html("<p>plain ünïcode</p>".encode()) == "<p>plain ünïcode</p>"
+    assert "<p>bad " in decode_html(b"<p>bad \xff\xfe utf-8 \xc3</p>" * 3)  # guessed
 
 
 def test_load_html_file_reads_gzip(tmp_path: Path) -> None:

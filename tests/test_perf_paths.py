@@ -219,3 +219,22 @@ def test_generated_rss_reads_the_same_either_way(bodies: list[str], title: str) 
             both_ways(body)
         return
     assert fast == slow
+
+
+URL_TEXT = st.text(alphabet="htps:/.ab1-_?=&#;%@[] \u00e9\t", max_size=30)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.sampled_from(["http://", "https://", "HTTP://", ""]), URL_TEXT, URL_TEXT)
+def test_url_shortcut_matches_urljoin(scheme: str, host: str, rest: str) -> None:
+    from urllib.parse import urljoin
+
+    from tui.core import fastrss
+
+    uri = scheme + host + rest
+    fixed = fastrss._URI_FIXER.sub(r"\1\3", uri)
+    try:
+        expected = urljoin(URL, fixed)
+    except ValueError:
+        expected = ""
+    assert fastrss._resolve(URL, uri) == expected

@@ -24,6 +24,7 @@ from tests.robust_support import (
     forbidden_in,
     hostile_file,
     prepared,
+    screen_text,
     serve,
 )
 from tests.server import TestServer
@@ -139,17 +140,6 @@ def test_cli_search_output_is_clean(
         pytest.skip("full-text search is not in the cache schema yet (another issue)")
     assert code == 0, err
     assert "Item" in out and not forbidden_in(out), forbidden_in(out)
-
-
-def screen_text(app) -> str:  # noqa: ANN001
-    """The text on the app's screen now, line pieces joined by newlines (from the SVG export)."""
-    import html
-    import re
-
-    shot = app.export_screenshot()
-    assert not forbidden_in(shot), forbidden_in(shot)
-    pieces = re.findall(r">([^<]*)</text>", shot)
-    return "\n".join(html.unescape(piece).replace("\xa0", " ") for piece in pieces)
 
 
 async def test_app_shows_hostile_text_inert_and_markup_literally(

@@ -33,10 +33,12 @@ class TvnewsApp(App[None]):
         ),
     ]
 
-    def __init__(self, config: Config, cache_path: Path) -> None:
+    def __init__(self, config: Config, cache_path: Path, *, notice: str = "") -> None:
         super().__init__()
         self.config = config
         self.cache_path = cache_path
+        self.notice = notice
+        """Shown once at start (e.g. the cache was damaged and rebuilt)."""
         theme = config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -45,6 +47,8 @@ class TvnewsApp(App[None]):
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.push_screen(MainScreen(self.config, self.cache_path))
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=30, markup=False)
         unknown = sorted(set(self.config.keys) - known_binding_ids(self))
         if unknown:
             self.notify(

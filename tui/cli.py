@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui import __version__
 from tui.config import (
@@ -21,6 +23,9 @@ from tui.config import (
     load_config,
 )
 from tui.core.errors import ConfigError, StoreError, TvnewsError
+
+if TYPE_CHECKING:
+    from tui.core.store import Store
 
 EXIT_CONFIG = 2
 
@@ -40,11 +45,19 @@ class Context:
 
         return default_cache_path(self.data_dir)
 
-    def open_store(self):  # noqa: ANN201 - Store imported lazily
-        """Open the cache and make the configured feeds active."""
-        from tui.core.store import Store
+    def open_store(self, notices: list[str] | None = None) -> Store:
+        """Open the cache (rebuilt if damaged) and make the configured feeds active.
 
-        store = Store(self.cache_path)
+        What the user must know (the cache was damaged and rebuilt) is printed and added
+        to ``notices``.
+        """
+        from tui.core.recovery import open_store_or_recover
+
+        store, message = open_store_or_recover(self.cache_path)
+        if message:
+            print(f"tvnews: {message}", file=sys.stderr)
+            if notices is not None:
+                notices.append(message)
         store.sync_feeds((f.url, f.name, f.section) for f in self.config.feeds)
         return store
 
@@ -115,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as error:
         print(f"tvnews: cache error: {error}", file=sys.stderr)
         return 1
+    except sqlite3.DatabaseError as error:
+        return _cache_failed(args, error)
     except TvnewsError as error:
         print(f"tvnews: {error}", file=sys.stderr)
         return 1
@@ -124,16 +139,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_CONFIG
 
 
+def _cache_failed(args: argparse.Namespace, error: sqlite3.DatabaseError) -> int:
+    """The cache failed in use: say so; a damaged one is checked and rebuilt next time."""
+    if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
+        print(f"tvnews: cache error: {error}", file=sys.stderr)
+        return 1
+    from tui.core.recovery import note_damage
+    from tui.core.store import default_cache_path
+
+    note_damage(default_cache_path(args.data_dir or default_data_dir()))
+    print(
+        f"tvnews: cache error: {error}. The cache will be checked, and rebuilt if it is "
+        "damaged, the next time tvnews starts.",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def run_app(context: Context) -> int:
     """Start the Textual app (imported only now)."""
-    store = context.open_store()
+    notices: list[str] = []
+    store = context.open_store(notices)
     store.close()
     from tui.core.refresh import start_helpers
 
     start_helpers()
     from tui.app import TvnewsApp
 
-    app = TvnewsApp(context.config, context.cache_path)
+    app = TvnewsApp(context.config, context.cache_path, notice="\n".join(notices))
     app.run()
     return app.return_code or 0
 
@@ -161,6 +194,12 @@ def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
         print("\r\x1b[2K", end="", file=sys.stderr)
     if not args.quiet:
         print(summary.describe())
+    if context.config.settings.prefetch_full_articles:
+        from tui.core.prefetch import prefetch_full_articles
+
+        saved = prefetch_full_articles(context.cache_path, context.config.settings)
+        if saved and not args.quiet:
+            print(f"{saved} full article{'s' * (saved != 1)} cached for offline reading")
     from tui.core.sanitize import clean_line
 
     for failure in summary.failures:
@@ -183,20 +222,28 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_search(context: Context, args: argparse.Namespace) -> int:
-    """Print one line per match: title, feed, date, URL."""
+    """Print one line per match, newest first: title, feed, date, URL (tab-separated)."""
     from tui.core.models import ListQuery
     from tui.core.sanitize import clean_line
+    from tui.core.search import search_terms
     from tui.core.timefmt import short_date
 
+    text = " ".join(args.query)
+    if not search_terms(text):
+        print("tvnews: search: give at least one word (letters or digits)", file=sys.stderr)
+        return EXIT_CONFIG
     store = context.open_store()
-    query = ListQuery(search=" ".join(args.query))
-    rows = store.rows(query, 0, args.limit)
-    for row in rows:
-        article = store.article(row.id)
-        url = article.url if article else ""
-        date = short_date(row.published)
-        print(f"{clean_line(row.title, 100)}\t{clean_line(row.feed_name, 40)}\t{date}\t{url}")
-    store.close()
+    try:
+        rows = store.rows_by_id(store.ids(ListQuery(search=text), max(args.limit, 0)))
+        for row in rows:
+            article = store.article(row.id)
+            url = clean_line(article.url if article else "", 2000)
+            title = clean_line(row.title, 200)
+            print(f"{title}\t{clean_line(row.feed_name, 60)}\t{short_date(row.published)}\t{url}")
+    finally:
+        store.close()
+    if not rows:
+        print(f"tvnews: no articles match {clean_line(text, 80)!r}", file=sys.stderr)
     return 0 if rows else 1
 
 

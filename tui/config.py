@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
@@ -119,6 +120,10 @@ _FEED_KEYS: dict[str, type | tuple[type, ...]] = {
     "interval_minutes": int,
 }
 _TYPE_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+#: Largest number any setting takes (minutes, bytes, seconds); also rejects nan and inf.
+MAX_NUMBER = 2**31 - 1
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_BARE_OR_QUOTED = r"(?:[A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')"
 
 
 def _key_lines(text: str) -> dict[tuple[str, int | None, str], int]:
@@ -127,7 +132,7 @@ def _key_lines(text: str) -> dict[tuple[str, int | None, str], int]:
     table, index = "", None
     counters: dict[str, int] = {}
     header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"']+)\s*\]\]?")
-    key = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]*\"|'[^']*')\s*=")
+    key = re.compile(rf"^\s*({_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=")
     for number, line in enumerate(text.splitlines(), 1):
         if m := header.match(line):
             table = m.group(2).strip("\"'")
@@ -138,7 +143,12 @@ def _key_lines(text: str) -> dict[tuple[str, int | None, str], int]:
                 index = None
             lines.setdefault((table, index, ""), number)
         elif m := key.match(line):
-            lines.setdefault((table, index, m.group(1).strip("\"'")), number)
+            # A dotted key ("settings.timeout_seconds = 3") is key of a table of its own.
+            parts = [part.strip().strip("\"'") for part in m.group(1).split(".")]
+            lines.setdefault((table, index, parts[0]), number)
+            if len(parts) > 1:
+                owner = ".".join([table, *parts[:-1]]).strip(".")
+                lines.setdefault((owner, None, parts[-1]), number)
     return lines
 
 
@@ -162,7 +172,11 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     lines = _key_lines(text)
 
     def fail(table: str, index: int | None, key: str, problem: str) -> ConfigError:
-        line = lines.get((table, index, key)) or lines.get((table, index, ""))
+        line = (
+            lines.get((table, index, key))
+            or lines.get((table, index, ""))
+            or lines.get(("", None, table.split(".")[0]))  # an inline table or array
+        )
         name = f"{table}[{index}].{key}" if index is not None else f"{table}.{key}" if table else key
         return ConfigError(where, line, name.rstrip("."), problem)
 
@@ -178,9 +192,10 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_feeds):
         feed = _parse_feed(raw, index, fail)
-        if feed.url in seen:
-            raise fail("feeds", index, "url", f"duplicate URL (also in feeds[{seen[feed.url]}])")
-        seen[feed.url] = index
+        same = _same_url(feed.url)
+        if same in seen:
+            raise fail("feeds", index, "url", f"duplicate URL (also in feeds[{seen[same]}])")
+        seen[same] = index
         feeds.append(feed)
     keys = data.get("keys", {})
     if not isinstance(keys, dict):
@@ -189,6 +204,13 @@ def parse_config(text: str, path: Path | None = None) -> Config:
         if not isinstance(value, str) or not value.strip():
             raise fail("keys", None, name, 'expected a string of keys, e.g. "j,down"')
     return Config(path=path, settings=settings, feeds=tuple(feeds), keys=dict(keys))
+
+
+def _same_url(url: str) -> str:
+    """What makes two feed URLs the same feed: scheme and host in any case, no fragment."""
+    parts = urlsplit(url)
+    scheme, host = parts.scheme.lower(), parts.netloc.lower()
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
 
 
 def _parse_settings(raw: Any, fail: Any) -> Settings:
@@ -202,8 +224,10 @@ def _parse_settings(raw: Any, fail: Any) -> Settings:
         expected = type(known[key].default)
         if not _check_type(value, expected):
             raise fail("settings", None, key, f"expected {_TYPE_NAMES[expected]}, got {value!r}")
-        if expected in (int, float) and value < 0:
-            raise fail("settings", None, key, "expected a number >= 0")
+        if expected in (int, float) and not 0 <= value <= MAX_NUMBER:
+            raise fail("settings", None, key, f"expected a number from 0 to {MAX_NUMBER}")
+        if expected is str and _CONTROL.search(value):
+            raise fail("settings", None, key, "control characters are not allowed")
         values[key] = float(value) if expected is float else value
     for key in ("max_connections", "max_per_host", "max_feed_bytes", "max_page_bytes"):
         if values.get(key) == 0:
@@ -231,8 +255,8 @@ def _parse_feed(raw: Any, index: int, fail: Any) -> FeedConfig:
     if not all(isinstance(tag, str) for tag in tags):
         raise fail("feeds", index, "tags", "expected a list of strings")
     interval = raw.get("interval_minutes")
-    if interval is not None and interval < 0:
-        raise fail("feeds", index, "interval_minutes", "expected a number >= 0")
+    if interval is not None and not 0 <= interval <= MAX_NUMBER:
+        raise fail("feeds", index, "interval_minutes", f"expected a number from 0 to {MAX_NUMBER}")
     return FeedConfig(
         url=url.strip(),
         name=raw.get("name", ""),
@@ -245,11 +269,12 @@ def _parse_feed(raw: Any, index: int, fail: Any) -> FeedConfig:
 def load_config(path: Path) -> Config:
     """Read and validate ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
     except FileNotFoundError:
         raise ConfigError(str(path), None, "", "file not found") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(str(path), None, "", f"not UTF-8 text ({error.reason})") from None
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(str(path), line, "", f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise ConfigError(str(path), None, "", error.strerror or str(error)) from None
     return parse_config(text, path)

@@ -38,6 +38,7 @@ MAX_PAGE_BYTES = 20_000_000
 SHORT_TEXT = 1500
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_LEGACY_DEFAULTS = ("latin-1", "iso8859-1", "ascii", "cp1252")
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _PROLOGUE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype[^>]*>)?", re.I)
 _local = threading.local()
@@ -87,17 +88,17 @@ def decode_html(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF16_BE):
         return data[2:].decode("utf-16-be", "replace")
     match = _CHARSET.search(data[:8192])
-    if match:
-        try:
-            codec = codecs.lookup(match[1].decode("ascii")).name
-        except LookupError:
-            codec = ""
-        if codec and not codec.startswith("utf-16"):
-            return data.decode(codec, "replace")
     try:
+        codec = codecs.lookup(match[1].decode("ascii")).name if match else ""
+    except LookupError:
+        codec = ""
+    if codec and codec not in _LEGACY_DEFAULTS and not codec.startswith("utf-16"):
+        return data.decode(codec, "replace")
+    try:  # UTF-8 is often mislabelled as Latin-1
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        if codec:  # browsers read Latin-1 and ASCII labels as windows-1252
+            return data.decode("cp1252", "replace")
     try:
         from charset_normalizer import from_bytes
     except ImportError:
@@ -256,13 +257,6 @@ def _feed_url(tree: Any, base: str) -> str:
 def _key(text: str) -> str:
     """What two renderings of the same paragraph have in common: its letters and digits."""
     return _KEY.sub("", text).lower()
-
-
-def _may_be_paragraph(div: Any) -> bool:
-    """A ``<div>`` that starts with text (a paragraph written as a div), not a wrapper."""
-    if div.text and div.text.strip():
-        return True
-    return len(div) > 0 and div[0].tag in _INLINE_TAGS
 
 
 def _index(tree: Any, keys: set[str]) -> dict[str, Any]:

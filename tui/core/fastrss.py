@@ -141,6 +141,8 @@ _W3DTF = re.compile(
 )
 _URI_FIXER = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 _LINK_ENTITY = re.compile("&([A-Za-z0-9_]+);")
+#: Absolute http(s) URLs that urljoin returns unchanged whatever the base.
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.:_~%!$&'()*+,=@-]+(/[^?#;\s]*)?(\?[^#;\s]+)?", re.A)
 _CP1252 = {
     128: "\u20ac", 130: "\u201a", 131: "\u0192", 132: "\u201e", 133: "\u2026", 134: "\u2020",
     135: "\u2021", 136: "\u02c6", 137: "\u2030", 138: "\u0160", 139: "\u2039", 140: "\u0152",
@@ -300,6 +302,8 @@ def _foreign(element: Any) -> bool:
 
 def _resolve(base: str, uri: str) -> str:
     """feedparser's ``resolve_uri``."""
+    if _PLAIN_URL.fullmatch(uri):
+        return uri  # what urljoin would return, without its cost
     uri = _URI_FIXER.sub(r"\1\3", uri)
     try:
         return urljoin(base, uri)
@@ -309,6 +313,8 @@ def _resolve(base: str, uri: str) -> str:
 
 def _fix(text: str) -> str:
     """feedparser's clean-up of every text value: UTF-8 read as Latin-1, cp1252 controls."""
+    if text.isascii():
+        return text
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         text = text.encode("iso-8859-1").decode("utf-8")
     return text.translate(_CP1252)

@@ -98,7 +98,7 @@ def add_feeds(path: Path, feeds: Iterable[NewFeed]) -> tuple[Config, list[NewFee
         last = aot[-1]
         if not last.as_string().endswith("\n\n"):
             last.add(tomlkit.nl())
-    for number, feed in enumerate(added, 1):
+    for feed in added:
         table = tomlkit.table()
         if feed.name:
             table["name"] = clean_line(feed.name, 200)
@@ -107,10 +107,9 @@ def add_feeds(path: Path, feeds: Iterable[NewFeed]) -> tuple[Config, list[NewFee
             table["section"] = clean_line(feed.section, 100)
         if feed.tags:
             table["tags"] = [clean_line(tag, 60) for tag in feed.tags if clean_line(tag, 60)]
-        if number < len(added):
-            table.add(tomlkit.nl())
+        table.add(tomlkit.nl())
         aot.append(table)
-    return _write(path, tomlkit.dumps(doc)), added
+    return _write(path, tomlkit.dumps(doc).rstrip("\n") + "\n"), added
 
 
 def add_feed(path: Path, feed: NewFeed) -> Config:

@@ -290,7 +290,7 @@ class MarkdownWriter:
             self._actions.append(None)
             return False
         if tag == "pre":
-            self.preformatted(el.text_content())
+            self.preformatted("".join(el.itertext()))
             self._actions.append(None)
             return False
         if tag in HEADINGS:
@@ -367,10 +367,8 @@ class MarkdownWriter:
         self.flush()
         self._captioned -= bool(captioned)
 
-    def walk(
-        self, root: etree._Element, tag_of: Callable[[etree._Element], str] | None = None
-    ) -> None:
-        """Convert ``root`` and everything under it; ``tag_of`` maps foreign tag names."""
+    def walk(self, root: etree._Element) -> None:
+        """Convert ``root`` and everything under it (the root's tail is not included)."""
         walker = etree.iterwalk(root, events=("start", "end"))
         for event, el in walker:
             tag = el.tag
@@ -381,7 +379,7 @@ class MarkdownWriter:
                     self.text(el.tail)
                 continue
             if event == "start":
-                if not self.start(el, tag_of(el) if tag_of else tag.lower()):
+                if not self.start(el, tag.lower()):
                     walker.skip_subtree()
                 else:
                     self.text(el.text)

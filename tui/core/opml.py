@@ -78,9 +78,18 @@ def _parser(recover: bool) -> etree.XMLParser:
     )
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
+
+
 def parse_opml(data: bytes, where: str = "<opml>") -> FeedList:
-    """Feeds of an OPML document; nested folders become the section (innermost name)."""
-    root = None
+    """Feeds of an OPML document; nested folders become the section (innermost name).
+
+    Like defusedxml, a document that declares entities is refused outright; a merely
+    broken one (an unescaped ``&``) is read as far as libxml2's recovery allows.
+    """
+    if _ENTITY_DECLARATION.search(data[:1_000_000]):
+        raise ParseError(f"{where}: refused: the document declares XML entities (unsafe)")
+    strict_error: etree.XMLSyntaxError | None = None
     try:
         root = etree.fromstring(data, _parser(recover=False))
     except etree.XMLSyntaxError as error:
@@ -89,16 +98,20 @@ def parse_opml(data: bytes, where: str = "<opml>") -> FeedList:
             root = etree.fromstring(data, _parser(recover=True))
         except etree.XMLSyntaxError:
             root = None
-        if root is None:
-            raise ParseError(f"{where}: not valid OPML ({strict_error})") from None
+    body = None
+    if root is not None and _local(root.tag) == "opml":
+        body = next((el for el in root if _local(el.tag) == "body"), None)
+    if body is None and strict_error is not None:
+        raise ParseError(f"{where}: not valid OPML ({strict_error})")
     if root is None or _local(root.tag) != "opml":
         raise ParseError(f"{where}: not OPML (no <opml> root element)")
-    body = next((el for el in root if _local(el.tag) == "body"), None)
     if body is None:
         raise ParseError(f"{where}: OPML without a <body>")
     result = FeedList()
     seen: set[str] = set()
     _walk(body, "", result, seen)
+    if strict_error is not None and not result.feeds:
+        raise ParseError(f"{where}: not valid OPML ({strict_error})")
     return result
 
 
@@ -130,6 +143,7 @@ def _walk(parent: etree._Element, section: str, result: FeedList, seen: set[str]
         if url in seen:
             continue
         seen.add(url)
+        label = "" if label == url else label
         tags = _categories(_attr(el, "category"))
         html_url = safe_url(_attr(el, "htmlUrl")) or ""
         result.feeds.append(ListedFeed(url, label, section, tags, html_url))

@@ -8,6 +8,7 @@ are resolved against the entry's base then.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import html
 import io
@@ -62,6 +63,41 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+_XML_ENCODING = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{1,40})"""
+)
+_UTF8_NAMES = ("utf-8", "utf8")
+_JSON_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _repair_utf8(body: bytes, content_type: str) -> bytes:
+    """Replace the few invalid bytes of a UTF-8 document.
+
+    feedparser re-reads a whole document as Latin-1 when one byte is not UTF-8, which turns
+    every accented letter into mojibake. A document that says it is UTF-8 (or says nothing)
+    and holds valid multi-byte UTF-8 is UTF-8 with damage; one with none is left to
+    feedparser's legacy-encoding detection (undeclared Windows-1252 is common).
+    """
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body
+    charset = content_type.lower().partition("charset=")[2].strip(" \"';")
+    declared = _XML_ENCODING.match(body[:300])
+    names = [charset, declared.group(1).decode("ascii", "replace").lower() if declared else ""]
+    if any(name and name not in _UTF8_NAMES for name in names):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    valid = sum(1 for ch in text if ord(ch) > 0x7F) - damaged
+    if body.startswith(b"\xef\xbb\xbf") or valid >= damaged:
+        return text.encode("utf-8")
+    return body
+
+
 def looks_like_html(body: bytes, content_type: str = "") -> bool:
     """True when a response is a web page rather than a feed."""
     if "html" in content_type.lower() and "xhtml+xml" not in content_type.lower():
@@ -96,9 +132,15 @@ def _author(entry: Any) -> str:
 
 def _with_base(value: str, base: str, link: str) -> str:
     """Prefix ``<base>`` when content was written against a base other than the item link."""
-    if base and base != link and safe_url(base):
-        return f'<base href="{html.escape(base, quote=True)}">{value}'
+    if base and base != link:
+        return _base_tag(base) + value
     return value
+
+
+@functools.lru_cache(maxsize=64)
+def _base_tag(base: str) -> str:
+    """``<base href>`` for a safe base, else nothing (cached: a feed's entries share one)."""
+    return f'<base href="{html.escape(base, quote=True)}">' if safe_url(base) else ""
 
 
 def _entry(raw: Any, feed_url: str, position: int) -> ParsedEntry:
@@ -153,8 +195,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     """Parse a feed document; raise :class:`ParseError` when nothing usable is in it."""
     if not body.strip():
         raise ParseError("empty document")
-    if body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+    if _json_text(body[:64]).lstrip(" \t\r\n")[:1] == "{":
         return parse_json_feed(body, url)
+    body = _repair_utf8(body, content_type)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # Plain RSS 2.0 takes the lxml fast path (same results); anything else goes to feedparser.
     parsed = parse_rss(body, url, content_type)
@@ -215,10 +258,18 @@ def _json_item(item: dict[str, Any], feed_url: str) -> ParsedEntry:
     )
 
 
+def _json_text(body: bytes) -> str:
+    """JSON Feed text: UTF-8, or UTF-16 when a byte-order mark says so."""
+    for bom, encoding in _JSON_BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
 def parse_json_feed(body: bytes, url: str) -> ParsedFeed:
     """Parse a JSON Feed (1.0 / 1.1) document."""
     try:
-        data = _scrub(json.loads(body.decode("utf-8-sig", errors="replace")))
+        data = _scrub(json.loads(_json_text(body)))
     except (ValueError, RecursionError) as error:
         raise ParseError(f"not a feed: invalid JSON ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("items", []), list):

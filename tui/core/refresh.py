@@ -151,6 +151,8 @@ class Refresher:
                 summary.outcomes = list(await asyncio.gather(*tasks))
             if self.settings.keep_days or self.settings.keep_per_feed:
                 await self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
+            if self._store is not None:
+                await self._db("update_search_index")
         finally:
             if own_pool:
                 pool.shutdown(wait=False, cancel_futures=True)

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from tui.core.models import FeedState
 from tui.core.sanitize import clean_line
-from tui.core.timefmt import long_date
+from tui.core.timefmt import age
 
 WARNING_PREFIX = "feed is not well-formed"
 
@@ -30,6 +30,14 @@ def health_rows(feeds: Sequence[FeedState]) -> list[tuple[FeedState, str]]:
     order = {"failing": 0, "warning": 1, "new": 2, "ok": 3}
     rows = [(feed, feed_status(feed)) for feed in feeds]
     return sorted(rows, key=lambda row: (order[row[1]], row[0].display_name.casefold()))
+
+
+def _ago(timestamp: float | None) -> str:
+    """``never``, ``just now``, ``5m ago``, ``3d ago``."""
+    if not timestamp:
+        return "never"
+    ago = age(timestamp)
+    return "just now" if ago in ("", "now") else f"{ago} ago"
 
 
 class FeedHealthScreen(ModalScreen[int | None]):
@@ -62,7 +70,7 @@ class FeedHealthScreen(ModalScreen[int | None]):
                     Text(status, style=styles[status]),
                     Text(clean_line(feed.display_name, 40)),
                     Text(f"{feed.unread}/{feed.total}", justify="right"),
-                    Text(long_date(feed.last_fetched) or "never"),
+                    Text(_ago(feed.last_fetched)),
                     Text(clean_line(feed.last_error, 200)),
                     key=str(feed.id),
                 )

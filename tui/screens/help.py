@@ -23,6 +23,8 @@ KEY_NAMES = {
     "shift+tab": "Shift+Tab",
     "slash": "/",
     "backslash": "\\",
+    "plus": "+",
+    "ctrl+c": "Ctrl+C",
 }
 
 

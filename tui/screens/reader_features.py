@@ -42,7 +42,7 @@ FEATURE_BINDINGS = [
 
 _FIXED_VIEWS = {"all": ALL, "unread": UNREAD, "starred": STARRED}
 #: Terminals narrower than this start with the sidebar hidden (\\ shows it).
-NARROW = 100
+NARROW = 140
 #: Seconds the sidebar waits before re-counting (many marks in a row count once).
 SIDEBAR_DELAY = 0.15
 
@@ -58,6 +58,8 @@ class ReaderFeatures:
         self.undo_marks: list[list[int]] = []
         self.last_refresh: float | None = None
         self._sidebar_timer: object | None = None
+        # The cache follows the feed list the app was given (names, sections, active).
+        self.store.sync_feeds((f.url, f.name, f.section) for f in self.config.feeds)
 
     def mount_features(self: MainScreen) -> None:
         """Apply settings to widgets and fill the sidebar; call from ``on_mount``."""
@@ -66,10 +68,10 @@ class ReaderFeatures:
         body.styles.max_width = width if width else None
         fetched = [feed.last_fetched for feed in self.store.feeds() if feed.last_fetched]
         self.last_refresh = max(fetched) if fetched else None
-        self.article_list.border_title = self.view.title
-        if self.app.size.width < NARROW:
-            self.query_one(Sidebar).display = False
+        self.article_list.border_title = "Articles"
+        self._show_sidebar(self.app.size.width >= NARROW)
         self._update_sidebar()
+        self.set_interval(60, self.update_status)
 
     # -- views ----------------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ class ReaderFeatures:
         self.article_list.set_source(
             StoreRows(self.store, self.list_query), keep_cursor=keep_cursor
         )
-        title = clean_line(self.view.title, 60)
+        title = "Articles" if self.view is ALL else clean_line(self.view.title, 60)
         flags = [
             flag
             for flag, on in (
@@ -140,10 +142,14 @@ class ReaderFeatures:
         self.notify("Sorted by feed." if self.sort == "feed" else "Sorted by date.", timeout=2)
 
     def action_toggle_sidebar(self: MainScreen) -> None:
+        self._show_sidebar(not self.query_one(Sidebar).display)
+
+    def _show_sidebar(self: MainScreen, show: bool) -> None:
         sidebar = self.query_one(Sidebar)
-        sidebar.display = not sidebar.display
-        if not sidebar.display and sidebar.has_focus:
+        if not show and sidebar.has_focus:
             self.article_list.focus()
+        sidebar.display = show
+        self.query_one("#panes").set_class(show, "-with-sidebar")
 
     # -- sidebar and status ---------------------------------------------------------------
 
@@ -162,17 +168,13 @@ class ReaderFeatures:
         self.query_one(Sidebar).show_feeds(feeds, counts, self.view)
 
     def status_parts(self: MainScreen) -> list[str]:
-        """Extra parts of the status line: last refresh, show-read and sort choices."""
-        parts = []
-        if self.last_refresh:
-            same_day = time.localtime(self.last_refresh)[:3] == time.localtime()[:3]
-            stamp = time.strftime(
-                "%H:%M" if same_day else "%d %b %H:%M", time.localtime(self.last_refresh)
-            )
-            parts.append(f"refreshed {stamp}")
-        else:
-            parts.append("not refreshed yet")
-        return parts
+        """Extra parts of the status line: when feeds were last fetched."""
+        from tui.core.timefmt import age
+
+        if not self.last_refresh:
+            return ["not refreshed yet"]
+        ago = age(self.last_refresh)
+        return ["refreshed just now" if ago in ("", "now") else f"refreshed {ago} ago"]
 
     def after_refresh(self: MainScreen, summary: object) -> None:
         """A refresh finished: note the time, tell about new articles, prefetch pages."""

@@ -1,0 +1,452 @@
+"""Daily-reader features driven by Pilot: sidebar and views, marks with undo, show/hide read,
+sort, copy, save, feed health, adding and removing feeds, palette, keys, themes, refresh."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from textual.command import CommandPalette
+
+from tests.apphelpers import screen_text, wait_for
+from tests.server import TestServer
+from tui.app import TvnewsApp
+from tui.config import load_config
+from tui.core.models import ListQuery
+from tui.core.refresh import refresh
+from tui.core.store import Store, default_cache_path
+from tui.screens.dialogs import AddFeedDialog, ConfirmDialog
+from tui.screens.health import FeedHealthScreen
+from tui.screens.help import HelpScreen
+from tui.screens.main import MainScreen
+from tui.widgets.article_list import ArticleList
+from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.sidebar import Sidebar
+
+WIDE = (160, 45)
+
+
+def feeds_toml(server: TestServer, settings: str = "", keys: str = "") -> str:
+    """Two TV News feeds (3 articles each), one Tech feed (1), one broken feed."""
+    return f"""# feeds for the feature tests
+[settings]
+refresh_on_start = false   # tests refresh by hand
+auto_refresh_minutes = 0
+{settings}
+
+[[feeds]]
+name = "Site"
+url = "{server.url("/feed.xml")}"
+section = "TV News"
+
+[[feeds]]
+name = "TV section"
+url = "{server.url("/tv-news/feed.xml")}"
+section = "TV News"
+
+[[feeds]]
+name = "Cloudflare"
+url = "{server.url("/feeds/rss20-cloudflare-blog-content-encoded.xml")}"
+section = "Tech"
+
+[[feeds]]
+name = "Broken"
+url = "{server.url("/gone.xml")}"
+
+[keys]
+{keys}
+"""
+
+
+def make(tmp_path: Path, text: str, *, prefill: bool = True) -> TvnewsApp:
+    path = tmp_path / "feeds.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path)
+    cache = default_cache_path(tmp_path / "data")
+    if prefill:
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(refresh, cache, config.feeds, config.settings).result()
+    return TvnewsApp(config, cache)
+
+
+def main(app: TvnewsApp) -> MainScreen:
+    screen = app.screen_stack[1] if len(app.screen_stack) > 1 else app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+async def choose(pilot, title: str) -> None:
+    """Pick a sidebar row by its title, as a reader would: focus, move, Enter."""
+    sidebar = pilot.app.screen.query_one(Sidebar)
+    sidebar.focus()
+    sidebar.highlighted = [view.title for view in sidebar.views].index(title)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def notified(app: TvnewsApp) -> str:
+    """Every notification shown so far (title and message), one per line."""
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+def unread_in_store(app: TvnewsApp) -> int:
+    return main(app).store.count(ListQuery(unread_only=True))
+
+
+async def test_sidebar_lists_views_sections_and_feeds_with_counts(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        sidebar = app.screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: len(sidebar.views) == 9)
+        assert sidebar.display
+        assert [(view.kind, view.title) for view in sidebar.views] == [
+            ("all", "All articles"),
+            ("unread", "Unread"),
+            ("starred", "Starred"),
+            ("section", "Tech"),
+            ("feed", "Cloudflare"),
+            ("section", "TV News"),
+            ("feed", "Site"),
+            ("feed", "TV section"),
+            ("feed", "Broken"),
+        ]
+        text = screen_text(app)
+        assert "TV News          6" in text and "Site           3" in text
+        assert "⚠ Broken" in text, "a failing feed is marked"
+        assert "Unread           7" in text
+
+
+async def test_views_all_unread_starred_section_and_feed(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        assert articles.total == 7
+        await choose(pilot, "Cloudflare")
+        assert articles.total == 1 and articles.has_focus
+        assert articles.border_title == "Cloudflare"
+        await choose(pilot, "TV News")
+        assert articles.total == 6
+        assert {articles.row(n).feed_name for n in range(6)} == {"Site", "TV section"}
+        await pilot.press("s")  # star the first TV News article
+        await pilot.press("S")
+        assert articles.total == 1 and articles.border_title == "Starred"
+        await pilot.press("enter")  # open it: read now
+        await pilot.press("escape", "U")
+        assert articles.total == 6 and articles.border_title == "Unread"
+        await pilot.press("V")
+        assert articles.total == 7 and articles.border_title == "Articles"
+
+
+async def test_mark_all_read_then_undo(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await choose(pilot, "TV News")
+        await pilot.press("A")
+        assert unread_in_store(app) == 1, "only the section's articles were marked"
+        await wait_for(pilot, lambda: "Marked 6 articles read. Press u to undo." in notified(app))
+        await choose(pilot, "All articles")
+        await pilot.press("A")
+        assert unread_in_store(app) == 0
+        await pilot.press("u")
+        assert unread_in_store(app) == 1
+        await pilot.press("u")
+        assert unread_in_store(app) == 7
+        await pilot.press("u")
+        await wait_for(pilot, lambda: "Nothing to undo." in notified(app))
+        status = app.screen.query_one("#status-line").render()
+        assert "7 unread" in str(status)
+
+
+async def test_hide_read_articles_and_show_them_again(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await pilot.press("enter", "escape", "j", "m")  # open the first, mark the second
+        await pilot.press("h")
+        assert articles.total == 5
+        assert articles.border_title == "Articles (unread only)"
+        await choose(pilot, "TV News")
+        unread_here = main(app).store.count(ListQuery(section="TV News", unread_only=True))
+        assert unread_here == 5 and articles.total == 5
+        await pilot.press("h")
+        assert articles.total == 6
+
+
+async def test_sort_by_feed_then_by_date(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        by_date = [articles.row(n).feed_name for n in range(7)]
+        assert by_date[0] == "Cloudflare", "newest first"
+        await pilot.press("O")
+        by_feed = [articles.row(n).feed_name for n in range(7)]
+        assert by_feed == ["Cloudflare", *["Site"] * 3, *["TV section"] * 3]
+        assert "by feed" in articles.border_title
+        await pilot.press("O")
+        assert [articles.row(n).feed_name for n in range(7)] == by_date
+
+
+async def test_copy_url_and_save_as_markdown(server: TestServer, tmp_path: Path) -> None:
+    save_dir = tmp_path / "saved"
+    app = make(tmp_path, feeds_toml(server, f'save_dir = "{save_dir}"'))
+    async with app.run_test(size=WIDE) as pilot:
+        await choose(pilot, "Site")
+        await pilot.press("y")
+        assert app.clipboard == server.url("/things-we-want-jessica-jones-season-2/")
+        await pilot.press("w", "w")
+        await pilot.pause()
+        saved = sorted(save_dir.iterdir())
+        assert [path.name for path in saved] == [
+            "things-we-want-in-jessica-jones-season-2-2.md",
+            "things-we-want-in-jessica-jones-season-2.md",
+        ]
+        text = saved[1].read_text()
+        assert text.startswith("# Things We Want In Jessica Jones Season 2\n")
+        assert server.url("/things-we-want-jessica-jones-season-2/") in text
+        assert "Trish Walker" in text
+        await pilot.press("enter")
+        pane = app.screen.query_one(ReadingPane)
+        await wait_for(pilot, lambda: not main(app).pending)
+        await pilot.press("escape", "j", "y")  # the reading pane's article wins over the cursor
+        assert app.clipboard == server.url("/things-we-want-jessica-jones-season-2/")
+        assert "Things We Want" in pane.markdown
+
+
+async def test_feed_health_lists_failures_and_opens_a_feed(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert "1 feed failing" in str(app.screen.query_one("#status-line").render())
+        await pilot.press("E")
+        assert isinstance(app.screen, FeedHealthScreen)
+        feed, status = app.screen.rows[0]
+        assert (feed.display_name, status) == ("Broken", "failing")
+        assert "HTTP 404 Not Found" in screen_text(app)
+        assert [status for _, status in app.screen.rows[1:]] == ["ok", "ok", "ok"]
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, MainScreen)
+        assert main(app).view.kind == "feed"
+        assert app.screen.query_one(ArticleList).border_title == "Cloudflare"
+        await pilot.press("E", "escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_add_a_feed_from_the_app(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    path = tmp_path / "feeds.toml"
+    async with app.run_test(size=WIDE) as pilot:
+        await choose(pilot, "Tech")
+        await pilot.press("a")
+        assert isinstance(app.screen, AddFeedDialog)
+        assert app.screen.query_one("#add-section").value == "Tech", "the section in view"
+        # A site page whose feed is already listed: the dialog says so and stays.
+        await pilot.press(*server.url("/tv-news/"), "enter")
+        await wait_for(pilot, lambda: "Already in your feeds" in screen_text(app))
+        assert isinstance(app.screen, AddFeedDialog)
+        app.screen.query_one("#add-url").value = server.url(
+            "/feeds/atom10-minimal-missing-fields.xml"
+        )
+        app.screen.query_one("#add-name").value = "Minimal Atom"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: not main(app).refreshing)
+        text = path.read_text()
+        assert text.startswith("# feeds for the feature tests\n")
+        assert 'name = "Minimal Atom"' in text and 'section = "Tech"' in text
+        assert text.index("Minimal Atom") < text.index("[keys]")
+        sidebar = app.screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: "Minimal Atom" in [v.title for v in sidebar.views])
+        assert len(app.config.feeds) == 5
+        await choose(pilot, "Minimal Atom")
+        assert app.screen.query_one(ArticleList).total >= 1, "fetched right away"
+
+
+async def test_adding_a_feed_that_fails_keeps_the_dialog(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    before = (tmp_path / "feeds.toml").read_text()
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("a", "enter")
+        assert "Type the URL" in screen_text(app)
+        app.screen.query_one("#add-url").value = server.url("/nothing-here.xml")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "No feed added: HTTP 404 Not Found" in screen_text(app))
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+    assert (tmp_path / "feeds.toml").read_text() == before
+
+
+async def test_remove_a_feed_after_confirming(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    path = tmp_path / "feeds.toml"
+    async with app.run_test(size=WIDE) as pilot:
+        sidebar = app.screen.query_one(Sidebar)
+        sidebar.focus()
+        sidebar.highlighted = [view.title for view in sidebar.views].index("Cloudflare")
+        await pilot.press("D")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Remove the feed Cloudflare?" in screen_text(app)
+        await pilot.press("n")
+        assert "Cloudflare" in path.read_text()
+        await pilot.press("D", "y")
+        await pilot.pause()
+        assert "Cloudflare" not in path.read_text()
+        assert path.read_text().startswith("# feeds for the feature tests\n")
+        await wait_for(pilot, lambda: "Cloudflare" not in [v.title for v in sidebar.views])
+        assert app.screen.query_one(ArticleList).total == 6
+        assert [feed.name for feed in app.config.feeds] == ["Site", "TV section", "Broken"]
+
+
+async def test_command_palette_offers_actions_views_and_feeds(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Starred view")
+        await wait_for(pilot, lambda: "S · Reader" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: main(app).view.kind == "starred")
+        await pilot.press("ctrl+p", *"Feed: TV section")
+        await wait_for(pilot, lambda: "3 unread" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: main(app).view.title == "TV section")
+        await pilot.press("ctrl+p", *"Mark all read")  # fuzzy: "All read"
+        await pilot.press("escape")
+        await pilot.press("ctrl+p", *"All read")
+        await wait_for(pilot, lambda: "A · Reader" in screen_text(app))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: unread_in_store(app) == 4)
+
+
+async def test_keys_table_rebinds_and_help_shows_it(server: TestServer, tmp_path: Path) -> None:
+    keys = 'mark_all_read = "M"\ntoggle_star = "x"\nno_such_action = "z"'
+    app = make(tmp_path, feeds_toml(server, keys=keys))
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_for(pilot, lambda: "Unknown ids in [keys]: no_such_action" in notified(app))
+        await pilot.press("A")
+        assert unread_in_store(app) == 7, "A no longer marks all read"
+        await pilot.press("M")
+        assert unread_in_store(app) == 0
+        await pilot.press("x")
+        assert main(app).store.article(main(app).article_list.current.id).starred
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        rows = app.screen.rows
+        assert ("Reader", "M", "All read", "mark_all_read") in rows
+        assert ("Reader", "x", "Star", "toggle_star") in rows
+        ids = {row[3] for row in rows}
+        for expected in (
+            "add_feed",
+            "remove_feed",
+            "undo",
+            "toggle_show_read",
+            "toggle_sort",
+            "copy_url",
+            "save_markdown",
+            "feed_health",
+            "toggle_sidebar",
+            "change_theme",
+            "command_palette",
+            "sidebar.down",
+            "view_unread",
+        ):
+            assert expected in ids, expected
+        assert all(row[3] for row in rows), "every binding has an id for [keys]"
+
+
+async def test_theme_choice_is_saved_to_feeds_toml(server: TestServer, tmp_path: Path) -> None:
+    app = make(tmp_path, feeds_toml(server, 'theme = "nord"  # my theme'))
+    path = tmp_path / "feeds.toml"
+    async with app.run_test(size=WIDE) as pilot:
+        assert app.theme == "nord"
+        await pilot.press("T")
+        assert isinstance(app.screen, CommandPalette), "T opens the theme picker"
+        await pilot.press("escape")
+        app.theme = "gruvbox"
+        await wait_for(pilot, lambda: 'theme = "gruvbox"  # my theme' in path.read_text())
+        assert path.read_text().startswith("# feeds for the feature tests\n")
+    assert load_config(path).settings.theme == "gruvbox"
+
+
+async def test_reading_width_and_mark_read_on_open_settings(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server, "reading_width = 60\nmark_read_on_open = false"))
+    async with app.run_test(size=WIDE) as pilot:
+        body = app.screen.query_one("#article-body")
+        assert body.styles.max_width.value == 60
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not main(app).pending)
+        assert body.size.width <= 60
+        assert unread_in_store(app) == 7, "opening did not mark it read"
+
+
+async def test_refresh_tells_about_new_articles_and_failures(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server), prefill=False)
+    async with app.run_test(size=WIDE) as pilot:
+        status = app.screen.query_one("#status-line")
+        assert "not refreshed yet" in str(status.render())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: main(app).last_refresh is not None)
+        await wait_for(pilot, lambda: "7 new articles" in notified(app))
+        text = notified(app)
+        assert "7 new articles" in text
+        assert "TV section 3" in text and "Cloudflare 1" in text
+        assert "1 feed failed" in text
+        line = str(status.render())
+        assert "refreshed just now" in line and "1 feed failing" in line
+        sidebar = app.screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: "Cloudflare" in [v.title for v in sidebar.views])
+
+
+async def test_prefetch_caches_full_articles_after_a_refresh(
+    server: TestServer, tmp_path: Path
+) -> None:
+    text = feeds_toml(server, "prefetch_full_articles = true")
+    app = make(tmp_path, text.split("[[feeds]]")[0] + "[[feeds]]" + text.split("[[feeds]]")[1])
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("r")
+        cache = default_cache_path(tmp_path / "data")
+
+        def cached() -> int:
+            store = Store(cache)
+            try:
+                return len(
+                    store.db.execute("SELECT id FROM articles WHERE full_fetched").fetchall()
+                )
+            finally:
+                store.close()
+
+        await wait_for(pilot, lambda: cached() == 3, timeout=30)
+        assert server.count("/jessica-jones-season-2-filming/") == 1
+        requests = len(server.requests)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not main(app).pending, "the page is cached: nothing to fetch"
+        assert len(server.requests) == requests
+
+
+async def test_sidebar_starts_hidden_on_narrow_terminals(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=(120, 40)) as pilot:
+        sidebar = app.screen.query_one(Sidebar)
+        assert not sidebar.display
+        await pilot.press("backslash")
+        assert sidebar.display
+        await choose(pilot, "Tech")
+        assert app.screen.query_one(ArticleList).total == 1
+        await pilot.press("backslash")
+        assert not sidebar.display

@@ -1,0 +1,56 @@
+"""Full-text search: what the user typed -> an FTS5 query, and where a title matches.
+
+The cache's ``articles_fts`` index (SQLite FTS5, ``unicode61`` tokenizer without
+diacritics) covers title, summary, content and the extracted article text. Every word
+typed must match; words match as prefixes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: A word as the FTS5 unicode61 tokenizer sees it: letters and digits.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search, split as the index splits text."""
+    return _WORD.findall(text)
+
+
+def fts_query(text: str) -> str:
+    """Turn what the user typed into an FTS5 query: every word must match.
+
+    Words match as prefixes (``seas`` finds "season"), except single letters, which
+    match whole words only (a one-letter prefix would match most of the index).
+    """
+    terms = [f'"{word}"' if len(word) == 1 else f'"{word}"*' for word in search_terms(text)]
+    return " ".join(terms) or '""'
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for each character (offsets stay put)."""
+    return "".join(map(_fold_char, text))
+
+
+def _fold_char(ch: str) -> str:
+    if ch.isascii():
+        return ch.lower()
+    lower = ch.lower()
+    return unicodedata.normalize("NFD", lower)[0] if lower else ch
+
+
+def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of the parts of ``text`` that ``terms`` match, for highlighting."""
+    if not terms or not text:
+        return []
+    wanted = [_fold(term) for term in terms]
+    spans = []
+    for word in _WORD.finditer(_fold(text)):
+        value = word.group()
+        for term in wanted:
+            if value == term or (len(term) > 1 and value.startswith(term)):
+                spans.append((word.start(), word.start() + len(term)))
+                break
+    return spans
