@@ -28,6 +28,8 @@ sys.path.insert(0, str(REPO))
 from tui.core.extract import extract_article  # noqa: E402
 
 DEFAULT_SHARED = REPO / ".." / "shared"
+GOAL_F1 = 0.965
+GOAL_MS = 15.0
 
 
 def load_scorer(shared: Path) -> ModuleType:
@@ -115,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'extractor':20} {'F1':>7} {'precision':>10} {'recall':>8} {'median ms':>10}")
     for name, (f1, precision, recall, median_ms, _) in results.items():
         print(f"{name:20} {f1:7.4f} {precision:10.4f} {recall:8.4f} {median_ms:10.1f}")
+    f1, _, _, median_ms, _ = results["tvnews"]
+    verdict = "met" if f1 >= GOAL_F1 and median_ms <= GOAL_MS else "NOT met"
+    print(
+        f"\ntvnews: F1 {f1:.4f} (goal >= {GOAL_F1}), median {median_ms:.1f} ms/page "
+        f"(goal <= {GOAL_MS:g} ms): goal {verdict}"
+    )
     return 0
 
 

@@ -17,7 +17,7 @@ from email.utils import formatdate
 from html import escape
 from itertools import accumulate
 
-COMMON = (
+COMMON = (  # noqa: SIM905
     "the of and to in a is that for it as was with be by on not he this are or his from at "
     "which but have an they you were her she there been one all we their has would when if "
     "so no will more out up into do any your what can about new season show series episode "
@@ -25,7 +25,7 @@ COMMON = (
     "director writer studio streaming trailer review interview story character first last "
     "television ratings renewed cancelled returns spinoff reboot producer actor actress"
 ).split()
-SYLLABLES = (
+SYLLABLES = (  # noqa: SIM905
     "ka lo mi ra ven tor sel ban dri phe qua lin mor zet cal vin ost pra lum ger "
     "nix tal bor shen dev hap kri sor wel yan fum tre gol pix bre non sta vel jor"
 ).split()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from feeds import EPOCH, feed_xml  # noqa: E402
+from feeds import EPOCH, feed_xml
 
 HOSTS = 8
 
@@ -126,7 +126,7 @@ class FeedServer:
             def log_message(self, *args: object) -> None:
                 return
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 feeds.requests += 1
                 if self.path.startswith("/_generation/"):
                     feeds.generation = int(self.path.rsplit("/", 1)[1])

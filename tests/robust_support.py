@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator
@@ -19,8 +20,7 @@ HOSTILE = DATA / "hostile"
 #: What must never reach a terminal: C0 but tab/newline, DEL, C1, bidi and direction marks.
 #: Written out independently of tui.core.sanitize so the tests are a second opinion.
 FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\ud800-\udfff]"
+    "[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 #: A string that tries everything: window title (OSC 0/2, 7-bit and C1), clear screen (CSI
@@ -50,7 +50,7 @@ def forbidden_in(text: str) -> list[str]:
     return sorted({f"U+{ord(ch):04X}" for ch in FORBIDDEN.findall(text)})
 
 
-def screen_text(app) -> str:  # noqa: ANN001 - a running Textual app
+def screen_text(app) -> str:
     """The text on the app's screen now (pieces of lines, one a line), from the SVG export.
 
     Fails when any forbidden character is in the export.
@@ -74,7 +74,9 @@ def serve(server: TestServer, path: str, body: bytes, content_type: str) -> str:
     return server.url(path)
 
 
-def write_feeds_toml(path: Path, urls: list[str], settings: str = "", *, named: bool = False) -> Path:
+def write_feeds_toml(
+    path: Path, urls: list[str], settings: str = "", *, named: bool = False
+) -> Path:
     """A feeds.toml with no refresh on start; feeds keep their own titles unless ``named``."""
     lines = ["[settings]", "refresh_on_start = false", "auto_refresh_minutes = 0", settings, ""]
     for number, url in enumerate(urls):
@@ -89,9 +91,7 @@ def write_feeds_toml(path: Path, urls: list[str], settings: str = "", *, named: 
 def refresh_in_thread(cache: Path, config: Config, *, force: bool = True) -> RefreshSummary:
     """Run a refresh off the current event loop (tests may run inside one)."""
     with ThreadPoolExecutor(1) as thread:
-        return thread.submit(
-            refresh, cache, config.feeds, config.settings, force=force
-        ).result()
+        return thread.submit(refresh, cache, config.feeds, config.settings, force=force).result()
 
 
 def prepared(tmp_path: Path, urls: list[str], settings: str = "") -> tuple[Config, Path]:
@@ -117,7 +117,7 @@ def feed(url: str, name: str = "") -> FeedConfig:
 class RawServer:
     """A TCP server on loopback whose handler gets the raw socket (for misbehaving peers)."""
 
-    def __init__(self, handler) -> None:  # noqa: ANN001 - a callable taking a socket
+    def __init__(self, handler) -> None:
         import socket
 
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -142,7 +142,7 @@ class RawServer:
                 return
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
-    def _handle(self, conn) -> None:  # noqa: ANN001
+    def _handle(self, conn) -> None:
         try:
             conn.settimeout(10)
             conn.recv(65536)
@@ -150,10 +150,8 @@ class RawServer:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 conn.close()
-            except OSError:
-                pass
 
     def stop(self) -> None:
         """Stop accepting."""

@@ -3,15 +3,20 @@ sort, copy, save, feed health, adding and removing feeds, palette, keys, themes,
 
 from __future__ import annotations
 
+import struct
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from textual.command import CommandPalette
 
+import tui.widgets.lead_image as lead_image_module
 from tests.apphelpers import screen_text, wait_for
-from tests.server import TestServer
+from tests.server import Route, TestServer
 from tui.app import TvnewsApp
 from tui.config import load_config
+from tui.core.images import LeadImage, lead_image
 from tui.core.models import ListQuery
 from tui.core.refresh import refresh
 from tui.core.store import Store, default_cache_path
@@ -20,6 +25,7 @@ from tui.screens.health import FeedHealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
+from tui.widgets.lead_image import LeadPicture
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import Sidebar
 
@@ -450,3 +456,85 @@ async def test_sidebar_starts_hidden_on_narrow_terminals(
         assert app.screen.query_one(ArticleList).total == 1
         await pilot.press("backslash")
         assert not sidebar.display
+
+
+# -- the lead picture ------------------------------------------------------------------------
+
+
+def png(width: int = 8, height: int = 6) -> bytes:
+    """A small red PNG, written by hand (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PICTURE_ITEM = """<?xml version="1.0"?><rss version="2.0"><channel><title>Pictures</title>
+<link>{base}/</link><item><title>With a picture</title>
+<link>{base}/jessica-jones-season-2-filming/</link>
+<guid>pic-1</guid><description><![CDATA[<img src="/pixel.gif" width="1" height="1">
+<figure><img src="/lead.png" alt="alt text"><figcaption>Krysten Ritter as Jessica Jones</figcaption>
+</figure><p>Production has begun.</p>]]></description></item></channel></rss>"""
+
+
+def test_lead_image_is_the_first_real_picture_with_its_caption() -> None:
+    html = PICTURE_ITEM.split("<![CDATA[")[1].split("]]>")[0]
+    image = lead_image(html, "https://site.example/a/")
+    assert image == LeadImage("https://site.example/lead.png", "Krysten Ritter as Jessica Jones")
+    assert lead_image('<img src="x.jpg" alt="Alt \x1b[31m">', "https://s.example/") == LeadImage(
+        "https://s.example/x.jpg", "Alt [31m"
+    )
+    assert lead_image(
+        '<img src="javascript:alert(1)"><img data-src="/d.png">', "https://s.example/"
+    )
+    assert lead_image('<img src="javascript:alert(1)">', "https://s.example/") is None
+    assert lead_image("<p>no picture</p>", "https://s.example/") is None
+
+
+async def test_without_picture_support_the_caption_stays_in_the_text(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await choose(pilot, "Cloudflare")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not main(app).pending)
+        picture = app.screen.query_one(LeadPicture)
+        assert not picture.display and picture.image is None
+        markdown = app.screen.query_one(ReadingPane).markdown
+        assert r"\[Image: Privacy-Preserving Compromised Credential Checking\]" in markdown
+
+
+async def test_with_picture_support_the_lead_picture_is_drawn(
+    server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    widgets = pytest.importorskip("textual_image.widget", reason="the images extra is optional")
+    # Headless tests have no terminal to ask, so choose the half-cell drawing the extra brings.
+    monkeypatch.setattr(lead_image_module, "PICTURE_WIDGET", widgets.HalfcellImage)
+    server.routes["/pictures.xml"] = Route(
+        body=PICTURE_ITEM.format(base=server.base).encode(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    server.routes["/lead.png"] = Route(body=png(), headers={"Content-Type": "image/png"})
+    url = server.url("/pictures.xml")
+    text = f'[settings]\nrefresh_on_start = false\n\n[[feeds]]\nurl = "{url}"\n'
+    app = make(tmp_path, text)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("enter")
+        picture = app.screen.query_one(LeadPicture)
+        await wait_for(pilot, lambda: picture.display and not main(app).pending)
+        assert picture.query(".picture")
+        assert "Krysten Ritter as Jessica Jones" in str(picture.query_one("#lead-caption").render())
+        assert server.count("/lead.png") == 1 and server.count("/pixel.gif") == 0
+        await pilot.press("escape", "enter")
+        await pilot.pause()
+        assert server.count("/lead.png") == 1, "the same picture is not fetched again"

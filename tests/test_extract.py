@@ -210,6 +210,10 @@ def test_large_input_is_fast() -> None:
     assert md.count("**bold**") == 25_000
     single, _ = html_to_markdown("x" * 1_000_000)
     assert len(single) == 1_000_000
+    for hostile in ("<" * 1_000_000, "<div>" * 300 + "<" * 500_000, "<td> </td>" * 100_000):
+        start = time.perf_counter()
+        html_to_markdown(hostile)
+        assert time.perf_counter() - start < 5
 
 
 def test_typical_fragment_is_fast() -> None:
@@ -413,6 +417,21 @@ def test_extract_survives_deep_nesting() -> None:
     assert isinstance(body.markdown, str)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<article><p>" + "<a href='/x'>link</a> " * 20_000 + "</p></article>",
+        "<article>" + "<p>paragraph <a href='/x'>link</a> text</p>" * 20_000 + "</article>",
+    ],
+    ids=["link-farm", "many-paragraphs"],
+)
+def test_extract_stays_fast_on_huge_trees(body: str) -> None:
+    start = time.perf_counter()
+    article = extract_article(f"<html><body>{body}</body></html>", "https://example.com/")
+    assert time.perf_counter() - start < 10
+    assert "link" in article.text
+
+
 def test_decode_uses_declared_charset() -> None:
     page = '<html><head><meta charset="iso-8859-1"></head><body><p>café €5</p></body></html>'
     assert "café €5" in decode_html(page.encode("cp1252"))  # Latin-1 label, read as cp1252
@@ -436,6 +455,7 @@ def test_core_does_not_import_textual_or_rich() -> None:
     code = (
         "import sys, tui.core.extract, tui.core.markdown;"
         "tui.core.extract.html_to_markdown('<p>x</p>');"
+        "tui.core.extract.extract_article('<html><body><p>x</p></body></html>');"
         "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[1]

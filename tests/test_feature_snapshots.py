@@ -5,12 +5,14 @@ Feeds are served without dates and on a fixed port, so what the screen shows is 
 
 from __future__ import annotations
 
+import fcntl
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList
 
 from tests.apphelpers import wait_for
 from tests.conftest import FEEDS, SITE
@@ -28,10 +30,14 @@ _DATES = re.compile(rb"\s*<(pubDate|published|updated)>.*?</\1>")
 
 
 @pytest.fixture
-def server() -> Iterator[TestServer]:
-    httpd = TestServer({"/feeds/": FEEDS, "/": SITE}, port=SNAPSHOT_PORT)
-    yield httpd
-    httpd.stop()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
+    """The site on the fixed port; parallel workers (pytest -n) take turns with a lock."""
+    lock_path = tmp_path_factory.getbasetemp().parent / f"tvnews-port-{SNAPSHOT_PORT}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        httpd = TestServer({"/feeds/": FEEDS, "/": SITE}, port=SNAPSHOT_PORT)
+        yield httpd
+        httpd.stop()
 
 
 def undated(server: TestServer, path: str, source: Path) -> str:
@@ -63,7 +69,8 @@ def app_for(server: TestServer, tmp_path: Path) -> TvnewsApp:
     config = load_config(path)
     cache = default_cache_path(tmp_path / "data")
     with ThreadPoolExecutor(1) as thread:
-        thread.submit(refresh, cache, config.feeds, config.settings).result()
+        for feed in config.feeds:  # one at a time: undated articles keep a stable order
+            thread.submit(refresh, cache, [feed], config.settings).result()
     return TvnewsApp(config, cache)
 
 
@@ -125,6 +132,8 @@ def test_command_palette(snap_compare, server: TestServer, tmp_path: Path) -> No
     async def palette(pilot) -> None:
         await sidebar_ready(pilot)
         await pilot.press("ctrl+p", *"view")
-        await pilot.pause(0.5)
+        commands = pilot.app.screen.query_one(CommandList)
+        await wait_for(pilot, lambda: commands.option_count == 3 and not commands.loading)
+        await pilot.pause(0.3)
 
     assert snap_compare(app_for(server, tmp_path), terminal_size=SIZE, run_before=palette)

@@ -302,3 +302,25 @@ def test_export_uses_the_site_link_from_the_cache(server: TestServer, config: Pa
     exported = run(config, "export").stdout
     feed = next(f for f in parse_opml(exported.encode()).feeds if "/tv-news/" in f.url)
     assert feed.html_url.startswith(server.base)
+
+
+def test_refresh_prefetches_full_articles_when_the_setting_says(
+    server: TestServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        "[settings]\nprefetch_full_articles = true\n\n"
+        f'[[feeds]]\nname = "Site"\nurl = "{server.url("/feed.xml")}"\n',
+        encoding="utf-8",
+    )
+    result = run(config, "refresh")
+    assert result.returncode == 0, result.stderr
+    assert "3 full articles cached for offline reading" in result.stdout
+    assert server.count("/that-70s-show-theory-eric-coma/") == 1
+    store = Store(default_cache_path(config.parent / "data"))
+    rows = store.rows(ListQuery(), 0, 10)
+    assert all(store.article(row.id).full_fetched for row in rows)
+    store.close()
+    again = run(config, "refresh", "--force")
+    assert "full article" not in again.stdout, "cached pages are not fetched again"
+    assert server.count("/that-70s-show-theory-eric-coma/") == 1

@@ -127,5 +127,5 @@ async def test_failures_show_their_reason_and_enter_twice_fetches_once(
         assert server.count("/slow-article/") == 1
         notice = app.screen.query_one(ReadingPane).notice
         assert notice.endswith("/slow-article/: HTTP 404 Not Found")
-        assert "HTTP 404" in screen_text(app)
+        assert "Could not fetch" in screen_text(app)
         assert "Directors" in app.screen.query_one(ReadingPane).markdown, "feed text still shown"

@@ -15,12 +15,14 @@ from tui.core.fastrss import parse_rss
 from tui.core.models import ParsedFeed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from feeds import feed_xml  # noqa: E402
+from feeds import feed_xml
 
 URL = "https://example.com/news/feed.xml"
 
 
-def both_ways(body: bytes, content_type: str = "application/rss+xml") -> tuple[ParsedFeed, ParsedFeed]:
+def both_ways(
+    body: bytes, content_type: str = "application/rss+xml"
+) -> tuple[ParsedFeed, ParsedFeed]:
     """The document read by the default path, and by feedparser alone."""
     fast = parse.parse_feed(body, URL, content_type)
     original = parse.parse_rss
@@ -177,7 +179,13 @@ def items(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         parts.append(f"<dc:date>{draw(W3DATES)}</dc:date>")
     if draw(st.booleans()):
-        parts.append(draw(st.sampled_from(["<author>a@b.example (A B)</author>", "<dc:creator>C</dc:creator>"])))
+        parts.append(
+            draw(
+                st.sampled_from(
+                    ["<author>a@b.example (A B)</author>", "<dc:creator>C</dc:creator>"]
+                )
+            )
+        )
     extras = [
         '<category domain="x">cat</category>',
         '<media:content url="https://example.com/i.jpg"><media:credit>c</media:credit></media:content>',

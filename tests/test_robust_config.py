@@ -20,8 +20,9 @@ CASES = [
     ("invalid-toml", HEAD + "[[feeds]\nurl = 'x'\n", 4, "", "invalid TOML"),
     ("unclosed-string", HEAD + 'theme = "dark\n', 4, "", "invalid TOML"),
     ("duplicate-key", HEAD + "theme = 'a'\ntheme = 'b'\n", 5, "", "invalid TOML"),
-    ("unknown-top-level", HEAD + "colours = 1\n", 4, "colours", "unknown key"),
-    ("unknown-setting", HEAD + "refresh_every = 5\n", 4, "settings.refresh_every", "unknown setting"),
+    ("unknown-top-level", "colours = 1\n" + HEAD, 1, "colours", "unknown key"),
+    ("unknown-setting", HEAD + "refresh_every = 5\n", 4, "settings.refresh_every",
+     "unknown setting"),
     ("unknown-feed-key", GOOD_FEED + '[[feeds]]\nurl = "https://b.example/f"\nhome = "x"\n', 7,
      "feeds[1].home", "unknown key"),
     ("string-for-number", HEAD + 'timeout_seconds = "20"\n', 4, "settings.timeout_seconds",
@@ -51,8 +52,9 @@ CASES = [
      "feeds[1].url", "duplicate URL"),
     ("duplicate-url-other-case", GOOD_FEED + '[[feeds]]\nurl = "HTTPS://GOOD.example/feed.xml"\n',
      6, "feeds[1].url", "duplicate URL"),
-    ("inline-array", HEAD + 'feeds = [{ url = "ftp://a.example/f" }]\n', 4, "feeds[0].url", "http"),
-    ("dotted-key", HEAD + 'settings.timeout_seconds = "x"\n', 4, "", "invalid TOML"),
+    ("inline-array", 'feeds = [{ url = "ftp://a.example/f" }]\n', 1, "feeds[0].url", "http"),
+    ("dotted-key", '\nsettings.timeout_seconds = "x"\n', 2, "settings.timeout_seconds",
+     "expected a number"),
     ("feeds-not-array", "feeds = 'x'\n", 1, "feeds", "array of tables"),
     ("keys-not-strings", "[keys]\nrefresh = 5\n", 2, "keys.refresh", "string of keys"),
     ("interval-negative", '[[feeds]]\nurl = "https://a.example/f"\ninterval_minutes = -5\n', 3,
@@ -70,7 +72,9 @@ def _run(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *comm
     return err
 
 
-@pytest.mark.parametrize(("text", "line", "key", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "line", "key", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_config_mistakes_exit_2_naming_file_line_and_key(
     text: str, line: int, key: str, words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

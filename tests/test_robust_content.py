@@ -27,7 +27,10 @@ ENCODINGS = DATA / "hostile" / "encodings"
 
 def rss(title: str = TITLE, items: str = "", decl: str = "", channel_title: str = "") -> str:
     head = f'<?xml version="1.0" encoding="{decl}"?>' if decl else '<?xml version="1.0"?>'
-    item = items or f"<item><title>{title}</title><link>http://feeds.example/1</link><guid>1</guid></item>"
+    item = (
+        items
+        or f"<item><title>{title}</title><link>http://feeds.example/1</link><guid>1</guid></item>"
+    )
     return (
         f'{head}<rss version="2.0"><channel><title>{channel_title or title}</title>'
         f"<link>http://feeds.example/</link>{item}</channel></rss>"
@@ -62,19 +65,27 @@ ENCODED = {
     "utf-16 BE BOM": (b"\xfe\xff" + rss(decl="utf-16").encode("utf-16-be"), "", TITLE),
     "latin-1 declared": (rss("Café", decl="iso-8859-1").encode("latin-1"), "", "Café"),
     "windows-1252 curly quotes declared latin-1": (
-        rss("It’s “quoted”", decl="iso-8859-1").encode("cp1252"), "", "It’s “quoted”"
+        rss("It’s “quoted”", decl="iso-8859-1").encode("cp1252"),
+        "",
+        "It’s “quoted”",
     ),
     "windows-1252 undeclared": (rss("Café “quoted”").encode("cp1252"), "", "Café “quoted”"),
     "windows-1252 declared utf-8 (wrong)": (
-        rss("Café “quoted”", decl="utf-8").encode("cp1252"), "", "Café “quoted”"
+        rss("Café “quoted”", decl="utf-8").encode("cp1252"),
+        "",
+        "Café “quoted”",
     ),
     "utf-8 declared latin-1 by HTTP (wrong)": (
-        rss(decl="utf-8").encode(), "application/rss+xml; charset=iso-8859-1", TITLE
+        rss(decl="utf-8").encode(),
+        "application/rss+xml; charset=iso-8859-1",
+        TITLE,
     ),
     "shift-jis declared": (rss(ASCII_TITLE, decl="shift_jis").encode("shift_jis"), "", ASCII_TITLE),
     "euc-kr declared": (rss("뉴스 제목", decl="euc-kr").encode("euc-kr"), "", "뉴스 제목"),
     "invalid bytes in utf-8": (
-        rss(decl="utf-8").encode().replace("é".encode(), b"\xff\xc3"), "", "Caf�� “quoted” — 日本"
+        rss(decl="utf-8").encode().replace("é".encode(), b"\xff\xc3"),
+        "",
+        "Caf�� “quoted” — 日本",
     ),
     "invalid bytes after a utf-8 BOM": (
         b"\xef\xbb\xbf" + rss("Ñ Espa\udcf1a").encode("utf-8", "surrogateescape"),
@@ -96,7 +107,10 @@ def test_encodings_are_read_right(case: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "title"),
     [
-        ("malformed-atom10-shift-jis-no-encoding-declared.xml", "DrecomRSSに記事投稿が反映されない"),
+        (
+            "malformed-atom10-shift-jis-no-encoding-declared.xml",
+            "DrecomRSSに記事投稿が反映されない",
+        ),
         ("rss-uol-noticias-undeclared-cp1252.xml", "Ibope: Bolsonaro perde de Haddad"),
         ("rdf-rss10-golem-iso-8859-1-content-encoded.xml", "Glasfaserförderung"),
         ("rss20-donthitsave-utf8-bom.xml", "Skipping Around"),
@@ -122,6 +136,21 @@ def test_json_feed_encodings(encoding: str) -> None:
         body = b"\xfe\xff" + body
     parsed = parse_feed(body, URL)
     assert parsed.title == TITLE and parsed.entries[0].title == TITLE
+
+
+def test_nul_and_lone_surrogates_do_not_cut_or_break_the_cached_text(tmp_path: Path) -> None:
+    body = json.dumps(
+        {"version": "https://jsonfeed.org/version/1.1", "title": "Nul",
+         "items": [{"id": "n\u0000\ud800", "title": "Nul item",
+                    "content_html": "<p>before\u0000after \ud800 end</p>",
+                    "summary": "sum\u0000mary"}]}
+    ).encode()  # fmt: skip
+    store = store_parsed(tmp_path, parse_feed(body, URL))
+    article = store.article(store.rows(ListQuery(), 0, 1)[0].id)
+    assert article is not None
+    assert "after" in article.content and "end" in article.content
+    assert "mary" in article.summary
+    assert "beforeafter" in render_article(article).markdown
 
 
 # -- size and depth -----------------------------------------------------------------------
@@ -156,10 +185,15 @@ def _deep(tag: str, depth: int = 10_000) -> str:
     "tag", ["div", "blockquote", "ul><li", "b", "a href='http://feeds.example/x'", "table><tr><td"]
 )
 def test_ten_thousand_deep_nested_html_renders(tag: str, tmp_path: Path) -> None:
-    content = _deep(tag) if "><" not in tag else (
-        "".join(f"<{t}>" for t in tag.split("><")) * 10_000 + "deep text"
+    content = (
+        _deep(tag)
+        if "><" not in tag
+        else ("".join(f"<{t}>" for t in tag.split("><")) * 10_000 + "deep text")
     )
-    item = f"<item><title>Deep</title><guid>deep</guid><description><![CDATA[{content}]]></description></item>"
+    item = (
+        "<item><title>Deep</title><guid>deep</guid>"
+        f"<description><![CDATA[{content}]]></description></item>"
+    )
     parsed = parse_feed(rss(items=item).encode(), URL)
     texts = shown(store_parsed(tmp_path, parsed))
     assert "deep text" in texts[1] or "Deep" in texts[1]
@@ -216,9 +250,7 @@ def test_missing_title_link_date_and_guid_get_fallbacks_and_a_stable_identity(
 
 
 def test_duplicate_guids_in_one_feed_and_across_feeds(tmp_path: Path) -> None:
-    items = "".join(
-        f"<item><title>Copy {n}</title><guid>same</guid></item>" for n in range(3)
-    )
+    items = "".join(f"<item><title>Copy {n}</title><guid>same</guid></item>" for n in range(3))
     parsed = parse_feed(rss(items=items).encode(), URL)
     store = Store(tmp_path / "cache.sqlite3")
     other = "http://other.example/feed.xml"
@@ -267,8 +299,30 @@ def test_dates_far_in_the_future_or_past(date: str, known: bool, tmp_path: Path)
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"   \n\t ", b"\xef\xbb\xbf", b"\xff\xfe", b"\x00" * 100, b"<", b"<?xml", b"{", b"[]", b"null"],
-    ids=["empty", "blank", "bom-only", "utf16-bom-only", "nuls", "lt", "xmldecl", "brace", "array", "null"],
+    [
+        b"",
+        b"   \n\t ",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+        b"\x00" * 100,
+        b"<",
+        b"<?xml",
+        b"{",
+        b"[]",
+        b"null",
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "bom-only",
+        "utf16-bom-only",
+        "nuls",
+        "lt",
+        "xmldecl",
+        "brace",
+        "array",
+        "null",
+    ],
 )
 def test_empty_and_junk_files_are_a_clear_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError) as caught:
@@ -328,7 +382,8 @@ async def test_the_app_shows_huge_and_deep_items(tmp_path: Path) -> None:
     store_parsed(tmp_path, parsed).close()
     config_file = tmp_path / "feeds.toml"
     config_file.write_text(
-        f'[settings]\nrefresh_on_start = false\nauto_refresh_minutes = 0\n\n[[feeds]]\nurl = "{URL}"\n'
+        "[settings]\nrefresh_on_start = false\nauto_refresh_minutes = 0\n\n"
+        f'[[feeds]]\nurl = "{URL}"\n'
     )
     app = TvnewsApp(load_config(config_file), tmp_path / "cache.sqlite3")
     async with app.run_test(size=(120, 40)) as pilot:

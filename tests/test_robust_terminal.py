@@ -20,7 +20,6 @@ import pytest
 from tests.robust_support import (
     FORBIDDEN,
     INJECTION,
-    MARKUP,
     forbidden_in,
     hostile_file,
     prepared,
@@ -44,7 +43,13 @@ TUI_DRIVE = Path("/work/shared/tools/tui_drive.py")
 @pytest.mark.parametrize(
     "char",
     [chr(c) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]]
-    + ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))],
+    + [
+        "\u061c",
+        "\u200e",
+        "\u200f",
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2066, 0x206A)),
+    ],
 )
 def test_sanitizer_removes_every_control_and_bidi_character(char: str) -> None:
     text = f"a{char}b"
@@ -131,7 +136,10 @@ def test_cli_search_output_is_clean(
     server: TestServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = serve(
-        server, "/hostile/hostile.json", hostile_file("hostile.json", server), "application/feed+json"
+        server,
+        "/hostile/hostile.json",
+        hostile_file("hostile.json", server),
+        "application/feed+json",
     )
     config, cache = prepared(tmp_path, [url])
     code = main(["--config", str(config.path), "--data-dir", str(cache.parent), "search", "Item"])
@@ -148,17 +156,22 @@ async def test_app_shows_hostile_text_inert_and_markup_literally(
     from tests.apphelpers import wait_for
     from tui.app import TvnewsApp
 
-    serve(server, "/hostile/page.html", hostile_file("page.html", server), "text/html; charset=utf-8")
+    serve(
+        server, "/hostile/page.html", hostile_file("page.html", server), "text/html; charset=utf-8"
+    )
     url = serve(
-        server, "/hostile/hostile.json", hostile_file("hostile.json", server), "application/feed+json"
+        server,
+        "/hostile/hostile.json",
+        hostile_file("hostile.json", server),
+        "application/feed+json",
     )
     config, cache = prepared(tmp_path, [url])
     app = TvnewsApp(config, cache)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         article_list = app.screen.query_one(ArticleList)
-        assert article_list.total == 3
-        titles = [row.title for i in range(3) if (row := article_list.row(i))]
+        assert article_list.total == 4
+        titles = [row.title for i in range(4) if (row := article_list.row(i))]
         for title in titles:
             assert not forbidden_in(title)
         article_list.move_to(next(i for i, title in enumerate(titles) if title.startswith("Item")))
@@ -218,8 +231,15 @@ def _tmux_title_test_scenario(tmp_path: Path) -> Path:
 def test_real_terminal_title_and_screen_survive_a_hostile_feed(
     server: TestServer, tmp_path: Path
 ) -> None:
-    serve(server, "/hostile/page.html", hostile_file("page.html", server), "text/html; charset=utf-8")
-    url = serve(server, "/hostile/hostile.json", hostile_file("hostile.json", server), "application/feed+json")
+    serve(
+        server, "/hostile/page.html", hostile_file("page.html", server), "text/html; charset=utf-8"
+    )
+    url = serve(
+        server,
+        "/hostile/hostile.json",
+        hostile_file("hostile.json", server),
+        "application/feed+json",
+    )
     config, cache = prepared(tmp_path, [url])
     scenario = _tmux_title_test_scenario(tmp_path)
     env = {
@@ -229,10 +249,25 @@ def test_real_terminal_title_and_screen_survive_a_hostile_feed(
         "BROWSER": "true",
     }
     command = [
-        sys.executable, "-m", "tui.cli", "--config", str(config.path), "--data-dir", str(cache.parent)
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "--config",
+        str(config.path),
+        "--data-dir",
+        str(cache.parent),
     ]
     result = subprocess.run(
-        [sys.executable, str(TUI_DRIVE), "script", "--size", "120x40", str(scenario), "--", *command],
+        [
+            sys.executable,
+            str(TUI_DRIVE),
+            "script",
+            "--size",
+            "120x40",
+            str(scenario),
+            "--",
+            *command,
+        ],
         capture_output=True,
         text=True,
         timeout=120,

@@ -65,7 +65,9 @@ def test_quadratic_blowup_does_not_expand(server: TestServer) -> None:
 
 
 def _xxe_body(server: TestServer, secret_file: Path) -> bytes:
-    return hostile_file("xxe.xml", server).replace(b"file://SECRET", f"file://{secret_file}".encode())
+    return hostile_file("xxe.xml", server).replace(
+        b"file://SECRET", f"file://{secret_file}".encode()
+    )
 
 
 def test_external_entities_read_no_file_and_make_no_request(
@@ -97,7 +99,9 @@ def test_hostile_xml_through_a_whole_refresh(server: TestServer, tmp_path: Path)
     for path in ("/xxe/entity.txt", "/xxe/param.dtd", "/xxe/external.dtd"):
         server.routes[path] = Route(body=f'<!ENTITY ext "{SECRET}">'.encode())
     urls = [
-        serve(server, "/laughs.xml", hostile_file("billion-laughs.xml", server), "application/rss+xml"),
+        serve(
+            server, "/laughs.xml", hostile_file("billion-laughs.xml", server), "application/rss+xml"
+        ),
         serve(server, "/xxe.xml", _xxe_body(server, secret_file), "application/rss+xml"),
         serve(server, "/remote.xml", hostile_file("remote-dtd.xml", server), "application/rss+xml"),
     ]
@@ -112,7 +116,10 @@ def test_hostile_xml_through_a_whole_refresh(server: TestServer, tmp_path: Path)
         blob = f"{article.title}{article.summary}{article.content}"
         assert SECRET not in blob and "root:" not in blob and "lollol" not in blob
     store.close()
-    assert all(server.count(path) == 0 for path in ("/xxe/entity.txt", "/xxe/param.dtd", "/xxe/external.dtd"))
+    assert all(
+        server.count(path) == 0
+        for path in ("/xxe/entity.txt", "/xxe/param.dtd", "/xxe/external.dtd")
+    )
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,9 @@ def run_app(context: Context) -> int:
     from tui.core.refresh import start_helpers
 
     start_helpers()
+    from tui.widgets.lead_image import enable_pictures
+
+    enable_pictures()  # asks the terminal now, before the app takes it over
     from tui.app import TvnewsApp
 
     app = TvnewsApp(context.config, context.cache_path, notice="\n".join(notices))

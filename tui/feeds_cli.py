@@ -113,9 +113,7 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         ]
         print("  ".join([*cells, row[6]]).rstrip())
     failing = sum(
-        1
-        for feed in context.config.feeds
-        if known.get(feed.url) and known[feed.url].last_error
+        1 for feed in context.config.feeds if known.get(feed.url) and known[feed.url].last_error
     )
     print(f"{len(context.config.feeds)} feeds, {failing} failing")
     return 0

@@ -5,8 +5,9 @@ the article-extraction benchmark, see ``bench/extraction.py``). Each block it ke
 matched by its text to the element it came from in the page, and that element is rendered
 instead, so the Markdown gets back the links, emphasis and image captions that trafilatura's
 text mode drops. Around that, a few general repairs: the title is not repeated as the first
-line, "Related: …" / "Read more: …" / comment-count / newsletter lines are dropped, embedded
-posts (tweets) and article chunks split into sibling containers are recovered.
+line, "Related: …" / "Read more: …" / comment-count / newsletter lines are dropped, and
+section headings, embedded posts (tweets) and article chunks split into sibling containers
+that trafilatura dropped are put back in page order.
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from tui.core.sanitize import clean_line, safe_url
 
 __all__ = ["body_to_json", "extract_article", "html_to_markdown", "load_html_file"]
 
-#: Largest page read (bytes, after gunzip); bigger pages are cut.
-MAX_PAGE_BYTES = 20_000_000
+#: Largest page read (bytes, after gunzip, or characters); bigger pages are cut.
+MAX_PAGE_BYTES = 5_000_000
+#: Pages with more elements than this (after scripts, styles, navs… are removed) are not
+#: given to trafilatura's main extractor, whose time grows faster than linearly.
+MAX_ELEMENTS = 15_000
 #: Below this many characters the fast pass is redone with trafilatura's fallbacks.
 SHORT_TEXT = 1500
 
@@ -48,10 +52,13 @@ _KEY = re.compile(r"\W+")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _URL_DATE = re.compile(r"/(20\d{2}|19\d{2})/(\d{1,2})/(\d{1,2})/")
 _BOILERPLATE = re.compile(
-    r"^(?:related(?: (?:stories|articles|coverage|content|posts?|links?|reading))?|"
-    r"read (?:more|also|next)|also read|see also|more on this|also on [\w.-]+)\b\s*[:|>»\-–—]?"
-    r"|^\d* ?comments?$|^(?:advertisement|sponsored)$"
-    r"|^(?:like|share) this\b|^(?:filed under|tags|tagged(?: with)?|categories|posted in)\s*:",
+    # a label and its link: "Related: …", "Read more | …", "Filed under: …"
+    r"^(?:related(?: \w+)?|read (?:more|also|next)|also read|see also|more on this|filed under"
+    r"|tags|tagged(?: with)?|categories|posted in)\s*[:|>»\-–—]"
+    r"|^also on [\w-]+\.[a-z]{2,}\b|^(?:like|share) this (?:story|article)\b"
+    # a whole line: "Related stories", "3 comments", "Advertisement", "Share this:"
+    r"|^(?:related(?: \w+)?|read more|\d* ?comments?|advertisement|sponsored"
+    r"|(?:share|like) this(?: \w+)?:?)$",
     re.I,
 )
 _NEWSLETTER = re.compile(
@@ -59,8 +66,8 @@ _NEWSLETTER = re.compile(
 )
 _TEI_TAGS = {"quote": "blockquote", "item": "li", "row": "tr", "lb": "br", "graphic": "img"}
 _SOURCE_TAGS = (
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "blockquote", "pre",
-    "figcaption", "table", "dd", "dt", "td", "th", "div",
+    "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "blockquote", "pre", "figcaption",
+    "table", "div",
 )  # fmt: skip
 #: Letters compared before an element's whole text is (see :func:`_index`).
 _PREFIX = 8
@@ -71,7 +78,11 @@ _NOT_BODY = frozenset(
 _NEVER_CONTENT = ("nav", "script", "style", "noscript", "svg", "iframe", "button", "select")
 _HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _CHUNK_TAGS = frozenset(("p", "h2", "h3", "h4", "blockquote", "ul", "ol", "pre", "table"))
-_EMBED_XPATH = etree.XPath(
+_TOO_BIG = etree.XPath(
+    f"count(//*) > {MAX_ELEMENTS} or (count(//*) > 1000 and boolean(//*[count(*) > 1000]))"
+)
+#: Embedded social posts (tweets, Instagram, TikTok).
+_EMBEDS = etree.XPath(
     ".//blockquote[contains(concat(' ', normalize-space(@class), ' '), ' twitter-tweet ')"
     " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed')]"
 )
@@ -340,10 +351,14 @@ def _trafilatura_body(tree: Any, url: str) -> Any:
 
     Precision mode without fallbacks first; when that finds little text, again with
     trafilatura's fallback extractors, and then in its balanced mode, which is taken only when
-    it finds several times more (precision mode can throw away a whole listicle).
+    it finds several times more (precision mode can throw away a whole listicle). Huge trees
+    (:data:`MAX_ELEMENTS`, or one element with thousands of children) get trafilatura's
+    linear-time baseline instead.
     """
-    from trafilatura import bare_extraction
+    from trafilatura import bare_extraction, baseline
 
+    if _TOO_BIG(tree):  # trafilatura slows down faster than linearly on such trees
+        return baseline(tree)[0]
     options = {"url": url or None, "include_comments": False}
     doc = bare_extraction(tree, fast=True, favor_precision=True, **options)
     if doc is None or len(doc.text or "") < SHORT_TEXT:
@@ -379,7 +394,7 @@ def _blocks(tree: Any, url: str, titles: set[str]) -> list[Any]:
 
 
 def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
-    """Add embedded posts and sibling article chunks that trafilatura left out, in page order."""
+    """Add headings, embedded posts and sibling article chunks trafilatura left out, in order."""
     rendered = [element for element, _ in blocks]
     sources = [source for _, source in blocks if source is not None]
     container = _container(sources)
@@ -395,7 +410,7 @@ def _with_recovered(tree: Any, blocks: list[tuple[Any, Any]]) -> list[Any]:
     kept = set(sources)
     headings = [h for h in _headings(container, kept) if first < order[h] < last]
     extra = []
-    for element in [*_embeds(container), *_sibling_chunks(container), *headings]:
+    for element in [*_EMBEDS(container), *_sibling_chunks(container), *headings]:
         text = _text_of(element)
         key = _key(text)
         if key and key not in keys and not _is_boilerplate(text):
@@ -458,11 +473,6 @@ def _leads_into(heading: Any, kept: set[Any]) -> bool:
         if level is None:
             break
     return False
-
-
-def _embeds(container: Any) -> list[Any]:
-    """Embedded social posts (tweets, Instagram) inside the article container."""
-    return _EMBED_XPATH(container)
 
 
 def _sibling_chunks(container: Any) -> list[Any]:

@@ -49,9 +49,11 @@ _ESCAPE = re.compile(r"[\\`*_\[\]<>&|~#]|(?<=\w)[.@](?=\w)|:(?=/)|(?<=/)/")
 _LINE_START = re.compile(r"^([-+=])|^(\d{1,9})([.)])")
 _BACKTICKS = re.compile(r"`+")
 _URL_UNSAFE = str.maketrans({"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\\": "%5C"})
-_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|h[1-6]|tr|blockquote|ul|ol|table|pre)\b[^>]*>", re.I)
-_ANY_TAG = re.compile(r"<[^>]*>")
-_SKIPPED_CONTENT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
+# Tag patterns for the fallback below; ``[^<>]`` keeps them linear on a run of "<"s.
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|h[1-6]|tr|blockquote|ul|ol|table|pre)\b[^<>]*>", re.I)
+_SCRIPT_TAG = re.compile(r"(<(?:script|style)\b[^<>]*>|</(?:script|style)\s*>)", re.I)
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_CELL = " \\| "
 _TOO_DEEP = etree.ErrorTypes.ERR_RESOURCE_LIMIT
 _local = threading.local()
 
@@ -140,6 +142,10 @@ class MarkdownWriter:
     _generation: int = 0
     _depth: dict[str, int] = field(default_factory=dict)
     _captioned: int = 0
+    _has_text: bool = False
+    """Text was written since the last paragraph break."""
+    _open_cell: bool = False
+    """A table-cell separator was written and no text after it yet."""
 
     # ----- output -------------------------------------------------------------------------
 
@@ -163,9 +169,13 @@ class MarkdownWriter:
 
     def _take(self) -> tuple[str, str]:
         """Return and reset the pending inline Markdown and plain text."""
+        if self._open_cell:  # a cell separator with no cell text after it
+            for parts, cell in ((self._md, _CELL), (self._plain, " | ")):
+                del parts[len(parts) - 1 - parts[::-1].index(cell)]
         md, plain = "".join(self._md), "".join(self._plain)
         self._md, self._plain = [], []
         self._generation += 1
+        self._has_text = self._open_cell = False
         return md, plain
 
     def flush(self) -> None:
@@ -195,6 +205,8 @@ class MarkdownWriter:
         if not raw:
             return
         text = _WS.sub(" ", clean_text(raw))
+        if text != " ":
+            self._has_text, self._open_cell = True, False
         self._plain.append(text)
         self._md.append(text if self._depth.get("code") else escape_markdown(text))
 
@@ -208,6 +220,7 @@ class MarkdownWriter:
         if not label or self._captioned:
             return
         placeholder = f"[Image: {label}]"
+        self._has_text, self._open_cell = True, False
         star = "" if self._depth.get("em") or self._depth.get("code") else "*"
         self._md.append(f" {star}{escape_markdown(placeholder)}{star} ")
         if self.images_in_text:
@@ -341,9 +354,10 @@ class MarkdownWriter:
             self.flush()
             action = (self._caption_end, self._open("em"))
         elif tag in ("td", "th"):
-            if "".join(self._md).strip():
-                self._md.append(" \\| ")
+            if self._has_text and not self._open_cell:
+                self._md.append(_CELL)  # removed again if no text follows (see _take)
                 self._plain.append(" | ")
+                self._open_cell = True
         elif tag in BLOCK_TAGS:
             self.flush()
             action = (self._block_end, None)
@@ -390,10 +404,15 @@ class MarkdownWriter:
 
 
 def _strip_tags(html: str) -> str:
-    """Fallback for markup the parser gave up on: block tags become paragraph breaks."""
-    html = _SKIPPED_CONTENT.sub(" ", html)
-    html = _BLOCK_TAG.sub("\n\n", html)
-    return _ANY_TAG.sub("", html)
+    """Fallback for markup the parser gave up on: block tags become paragraph breaks,
+    scripts and styles go, other tags are dropped."""
+    kept, in_script = [], False
+    for n, part in enumerate(_SCRIPT_TAG.split(html)):
+        if n % 2:  # a script/style tag
+            in_script = not part.startswith("</")
+        elif not in_script:
+            kept.append(part)
+    return _ANY_TAG.sub("", _BLOCK_TAG.sub("\n\n", " ".join(kept)))
 
 
 def _plain_text_markdown(text: str) -> Rendered:

@@ -52,6 +52,11 @@ def _fix_char_ref(match: re.Match[bytes]) -> bytes:
     return match.group(0)
 
 
+def _storable(text: str) -> str:
+    """Text the cache keeps whole: no NUL (SQLite's JSON and text functions stop at it)."""
+    return _SURROGATES.sub("\ufffd", text.replace("\x00", "")) if text else text
+
+
 def _scrub(value: Any) -> Any:
     """Replace lone surrogates (valid in JSON, not in UTF-8) throughout a JSON value."""
     if isinstance(value, str):
@@ -164,13 +169,13 @@ def _entry(raw: Any, feed_url: str, position: int) -> ParsedEntry:
         digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
         guid = f"tvnews:{digest.hexdigest()}"
     return ParsedEntry(
-        guid=guid[:2000],
+        guid=_storable(guid[:2000]),
         url=link,
         title=title,
         author=_author(raw),
         published=_date(raw),
-        summary=summary,
-        content=content,
+        summary=_storable(summary),
+        content=_storable(content),
     )
 
 
@@ -248,13 +253,13 @@ def _json_item(item: dict[str, Any], feed_url: str) -> ParsedEntry:
         digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
         guid = f"tvnews:{digest.hexdigest()}"
     return ParsedEntry(
-        guid=guid[:2000],
+        guid=_storable(guid[:2000]),
         url=link,
         title=title,
         author=_plain(", ".join(str(n) for n in names if n), 200),
         published=_json_date(item.get("date_published") or item.get("date_modified")),
-        summary=summary,
-        content=content,
+        summary=_storable(summary),
+        content=_storable(content),
     )
 
 

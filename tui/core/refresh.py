@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -17,7 +18,8 @@ from pathlib import Path
 from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError, ParseError, TvnewsError
 from tui.core.fetch import Fetcher, Limits, RetryLater
-from tui.core.parse import looks_like_html, parse_feed
+from tui.core.ingest import ingest
+from tui.core.parse import looks_like_html
 from tui.core.store import Store
 
 FEED_ACCEPT = (
@@ -126,6 +128,7 @@ class Refresher:
         self._store: Store | None = None
         self._done = 0
         self._total = 0
+        self._in_flight = asyncio.Semaphore(1)
 
     async def _db(self, method: str, *args: object, **kwargs: object) -> object:
         """Call a Store method on the single writer thread."""
@@ -146,6 +149,7 @@ class Refresher:
         try:
             self._total = len(feeds)
             self._done = 0
+            self._in_flight = asyncio.Semaphore(self.settings.max_connections + 4)
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, pool, feed, force) for feed in feeds]
                 summary.outcomes = list(await asyncio.gather(*tasks))
@@ -167,9 +171,17 @@ class Refresher:
     ) -> FeedOutcome:
         name = feed.name or feed.url
         try:
-            outcome = await self._refresh_feed(fetcher, pool, feed, force)
+            # A bounded number of feeds between fetch and stored, so bodies do not pile up
+            # in memory while the workers catch up.
+            async with self._in_flight:
+                outcome = await self._refresh_feed(fetcher, pool, feed, force)
         except TvnewsError as error:
             outcome = FeedOutcome(feed.url, name, error=str(error) or type(error).__name__)
+        except sqlite3.DatabaseError:
+            raise  # the cache itself failed: the whole run stops and says so
+        except Exception as error:  # one feed must never stop the others
+            reason = f"internal error ({type(error).__name__}: {str(error)[:200]})"
+            outcome = FeedOutcome(feed.url, name, error=reason)
         self._done += 1
         if self.on_progress is not None:
             self.on_progress(self._done, self._total, outcome)
@@ -200,22 +212,26 @@ class Refresher:
             body, url, content_type = response.body, response.url, response.content_type
             if looks_like_html(body, content_type):
                 body, url, content_type = await self._discover(fetcher, body, url)
+            # The worker parses and stores the feed (one transaction) and says what was new.
             loop = asyncio.get_running_loop()
-            parsed = await loop.run_in_executor(pool, parse_feed, body, url, content_type)
+            new = await loop.run_in_executor(
+                pool,
+                ingest,
+                str(self.cache_path),
+                feed_id,
+                body,
+                url,
+                content_type,
+                response.etag,
+                response.last_modified,
+            )
         except RetryLater as error:
             await self._db("record_failure", feed_id, str(error), error.not_before)
             raise
         except (FetchError, ParseError) as error:
             await self._db("record_failure", feed_id, str(error))
             raise
-        new = await self._db(
-            "save_feed",
-            feed_id,
-            parsed,
-            etag=response.etag,
-            last_modified=response.last_modified,
-        )
-        return FeedOutcome(feed.url, name, new=int(new))  # type: ignore[arg-type]
+        return FeedOutcome(feed.url, name, new=int(new))
 
     async def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> tuple[bytes, str, str]:
         """The URL served a web page: follow its ``<link rel="alternate">`` feed, once."""

@@ -14,7 +14,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui.config import Settings
 from tui.core.errors import TvnewsError
-from tui.core.sanitize import clean_line
+from tui.core.sanitize import clean_line, clean_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,7 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(id="confirm-box", classes="dialog"):
             yield Static(clean_line(self.question, 300), classes="dialog-title", markup=False)
             if self.detail:
-                yield Static(clean_line(self.detail, 600), id="confirm-detail", markup=False)
+                yield Static(clean_text(self.detail), id="confirm-detail", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Yes (y)", variant="error", id="confirm-yes")
                 yield Button("No (n)", id="confirm-no")

@@ -64,7 +64,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static("tvnews keys — Esc or ? closes", id="help-title", markup=False)
-            table: DataTable[str] = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            table: DataTable[str] = DataTable(
+                id="help-table", cursor_type="row", zebra_stripes=True
+            )
             table.add_columns("Where", "Key", "Action", "Id (for keys)")
             table.add_rows(self.rows)
             yield table

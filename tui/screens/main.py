@@ -30,9 +30,11 @@ from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
 from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
+from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
+from tui.widgets.search_bar import SearchBar
 from tui.widgets.sidebar import Sidebar
 
 
@@ -42,11 +44,18 @@ class StoreRows:
 
     store: Store
     query: ListQuery
+    ids: list[int] | None = None
+    """A search's matches in list order, found once per count (pages are read by id)."""
 
     def count(self) -> int:
+        if self.query.search:
+            self.ids = self.store.ids(self.query)
+            return len(self.ids)
         return self.store.count(self.query)
 
     def rows(self, offset: int, limit: int) -> list[ArticleRow]:
+        if self.ids is not None:
+            return self.store.rows_by_id(self.ids[offset : offset + limit])
         return self.store.rows(self.query, offset, limit)
 
 
@@ -92,7 +101,7 @@ class PageFailed(Message):
         super().__init__()
 
 
-class MainScreen(ReaderFeatures, Screen):
+class MainScreen(ReaderFeatures, SearchFeature, Screen):
     """List | reading pane over the related panel; status line and footer below."""
 
     BINDINGS = [
@@ -112,6 +121,7 @@ class MainScreen(ReaderFeatures, Screen):
             for n in range(1, 10)
         ],
         *FEATURE_BINDINGS,
+        *SEARCH_BINDINGS,
     ]
 
     def __init__(self, config: Config, cache_path: Path) -> None:
@@ -134,6 +144,7 @@ class MainScreen(ReaderFeatures, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▶")
+        yield SearchBar(id="search-bar")
         with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
@@ -179,8 +190,13 @@ class MainScreen(ReaderFeatures, Screen):
     def update_status(self, extra: str = "") -> None:
         """Article counts, unread, failing feeds, last refresh."""
         total = self.article_list.total
-        unread = self.store.count(replace(self.list_query, unread_only=True))
-        parts = [f"{total:,} articles", f"{unread:,} unread"]
+        if self.list_query.search:  # counting unread matches would search a second time
+            parts = [f"{total:,} matching article{'s' * (total != 1)}"]
+            unread = self.store.count(ListQuery(unread_only=True))
+            self.show_search_state(total)
+        else:
+            unread = self.store.count(replace(self.list_query, unread_only=True))
+            parts = [f"{total:,} articles", f"{unread:,} unread"]
         if self.failing:
             parts.append(f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failing")
         parts += self.status_parts()
@@ -225,6 +241,7 @@ class MainScreen(ReaderFeatures, Screen):
         rendered = render_article(article)
         pane = self.query_one(ReadingPane)
         pane.show(rendered.markdown, notice=notice)
+        self.show_lead_image(article)
         # A border title is parsed as markup unless it is Content: feed titles are not markup.
         pane.border_title = Content(clean_line(article.feed_name or "Article", 60))
         pane.border_subtitle = self._location_text()
@@ -354,6 +371,7 @@ class MainScreen(ReaderFeatures, Screen):
             lines.append("*No articles found on this section page.*")
         pane = self.query_one(ReadingPane)
         pane.show("\n".join(lines))
+        self.show_lead_image(None)
         pane.border_title = "Section"
         pane.border_subtitle = self._location_text()
         self.sub_title = clean_line(section.title, 120)
@@ -440,6 +458,10 @@ class MainScreen(ReaderFeatures, Screen):
         self.query_one(ReadingPane).scroll_page_down(animate=False)
 
     def action_focus_list(self) -> None:
+        """Esc: back to the list; in the list, Esc clears a search."""
+        if self.article_list.has_focus and self.searching:
+            self.clear_search()
+            return
         self.article_list.focus()
 
     def action_open_browser(self) -> None:

@@ -7,17 +7,18 @@ The main screen keeps the routing; this module keeps the features, so each stays
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
 from textual.binding import Binding
+from textual.content import Content
 
 from tui.core.errors import TvnewsError
 from tui.core.models import Article, FeedState, ListQuery
 from tui.core.sanitize import clean_line
 from tui.screens.dialogs import AddFeedDialog, ConfirmDialog, FeedToAdd
 from tui.screens.health import FeedHealthScreen, feed_status
+from tui.widgets.lead_image import LeadPicture
 from tui.widgets.sidebar import ALL, STARRED, UNREAD, Sidebar, SidebarCounts, View
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class ReaderFeatures:
         self.last_refresh = max(fetched) if fetched else None
         self.article_list.border_title = "Articles"
         self._show_sidebar(self.app.size.width >= NARROW)
+        self.query_one("#reading-pane").mount(LeadPicture(id="lead-picture"), before=body)
         self._update_sidebar()
         self.set_interval(60, self.update_status)
 
@@ -107,7 +109,10 @@ class ReaderFeatures:
             )
             if on
         ]
-        self.article_list.border_title = title + (f" ({', '.join(flags)})" if flags else "")
+        # Content, not str: a border title string is parsed as markup, feed names are not markup.
+        self.article_list.border_title = Content(
+            title + (f" ({', '.join(flags)})" if flags else "")
+        )
         self.update_status()
 
     def on_sidebar_view_chosen(self: MainScreen, event: Sidebar.ViewChosen) -> None:
@@ -208,6 +213,37 @@ class ReaderFeatures:
             self.app.call_from_thread(
                 self.notify, f"Prefetch stopped: {error}", severity="warning", markup=False
             )
+
+    # -- the lead picture ---------------------------------------------------------------
+
+    def show_lead_image(self: MainScreen, article: Article | None) -> None:
+        """Show the article's lead picture where the terminal can (see widgets/lead_image)."""
+        from tui.core.images import lead_image
+        from tui.core.render import split_base
+
+        pictures = self.query(LeadPicture)
+        if not pictures:
+            return
+        image = None
+        if article is not None:
+            html, base = split_base(article.content or article.summary, article.url)
+            image = lead_image(html, base)
+        if pictures.first().expect(image) and image is not None:
+            self.fetch_picture(image.url)
+
+    @work(thread=True, group="picture", exclusive=True)
+    def fetch_picture(self: MainScreen, url: str) -> None:
+        """Worker: fetch the picture (an image, of bounded size) and hand it to the widget."""
+        from tui.core.images import MAX_IMAGE_BYTES
+        from tui.core.pages import fetch
+
+        try:
+            response = fetch(url, self.settings, accept="image/*")
+        except TvnewsError:
+            return
+        if response.content_type.startswith("image/") and len(response.body) <= MAX_IMAGE_BYTES:
+            picture = self.query_one(LeadPicture)
+            self.app.call_from_thread(picture.show_picture, url, response.body)
 
     # -- marks ----------------------------------------------------------------------------
 
@@ -384,4 +420,4 @@ class ReaderFeatures:
         return [feed for feed in self.store.feeds() if feed_status(feed) == "failing"]
 
 
-__all__ = ["FEATURE_BINDINGS", "ReaderFeatures", "replace"]
+__all__ = ["FEATURE_BINDINGS", "ReaderFeatures"]

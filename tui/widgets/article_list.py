@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from tui.core.models import ArticleRow
 from tui.core.sanitize import clean_line
+from tui.core.search import match_spans
 from tui.core.timefmt import age
 
 #: Rows fetched from the store at once.
@@ -65,6 +66,7 @@ class ArticleList(ScrollView, can_focus=True):
         "article-list--age",
         "article-list--star",
         "article-list--empty",
+        "article-list--match",
     }
 
     cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
@@ -89,6 +91,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.source = source
         self.total = 0
         self.empty_text = "No articles yet. Press r to refresh."
+        self.highlight_terms: list[str] = []
+        """Search words whose matches in titles are highlighted (empty: none)."""
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
 
     # -- data -----------------------------------------------------------------------------
@@ -231,7 +235,7 @@ class ArticleList(ScrollView, can_focus=True):
         segments = [
             Segment(f" {marker}", base),
             Segment(star, star_style),
-            Segment(f" {title} ", base),
+            *self._title_segments(f" {title} ", base),
             Segment(f"{feed} ", feed_style),
             Segment(age(row.published).rjust(AGE_WIDTH), age_style),
         ]
@@ -239,6 +243,20 @@ class ArticleList(ScrollView, can_focus=True):
         if strip.cell_length < width:
             strip = strip.extend_cell_length(width, base)
         return strip.crop(0, width)
+
+
+    def _title_segments(self, title: str, style: Style) -> list[Segment]:
+        """The title, with the parts the search matched highlighted."""
+        spans = match_spans(title, self.highlight_terms) if self.highlight_terms else []
+        if not spans:
+            return [Segment(title, style)]
+        match = style + self.get_component_rich_style("article-list--match")
+        segments, at = [], 0
+        for start, end in spans:
+            segments += [Segment(title[at:start], style), Segment(title[start:end], match)]
+            at = end
+        segments.append(Segment(title[at:], style))
+        return segments
 
 
 def _fit(text: str, width: int) -> str:

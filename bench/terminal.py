@@ -1,0 +1,225 @@
+"""The bench's interactive figures: first paint, keys, opening, search, memory of the app.
+
+Everything on screen is timed in a real terminal (tmux, through the shared
+``tui_drive.py``): from the key press until the screen shows the result.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import measure
+import report
+from feeds import COMMON, WORDS
+
+if TYPE_CHECKING:
+    from run import Bench
+
+SIZE = "120x40"
+
+
+def search_queries() -> list[str]:
+    """A very common word, a common one, a rare one, and two words together."""
+    return ["season", WORDS[len(COMMON) + 40], WORDS[4000], "netflix season"]
+
+
+def store_search(data: Path) -> list[report.SearchFigure]:
+    """Search timings inside one process: the ids in order, then the first page of rows."""
+    from tui.core.models import ListQuery
+    from tui.core.store import Store
+
+    store = Store(data / "cache.sqlite3")
+    figures = []
+    try:
+        for text in search_queries():
+            times, matches = [], 0
+            for _ in range(6):
+                started = time.perf_counter()
+                ids = store.ids(ListQuery(search=text))
+                store.rows_by_id(ids[:256])
+                times.append(time.perf_counter() - started)
+                matches = len(ids)
+            figures.append(report.SearchFigure(text, matches, times[0], statistics.median(times)))
+    finally:
+        store.close()
+    return figures
+
+
+def cli_search(bench: Bench, config: Path, data: Path) -> float:
+    """Wall time of ``tvnews search season`` (a whole process, start to exit)."""
+    runs = [
+        measure.run(bench.tvnews(config, data, "search", "-n", "20", "season"), env=bench.env)
+        for _ in range(3)
+    ]
+    return measure.median_run(runs).seconds
+
+
+def _with_env(bench: Bench, cmd: list[str]) -> list[str]:
+    """tmux starts programs with its own environment: pass ours explicitly."""
+    names = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "PYTHONPATH", "BROWSER")
+    return ["env", *(f"{name}={bench.env[name]}" for name in names), *cmd]
+
+
+def _list_order(data: Path, count: int) -> list[tuple[str, str]]:
+    """(title, author) of the first ``count`` rows of the list, as the app orders them."""
+    from tui.core.models import ListQuery
+    from tui.core.store import Store
+
+    store = Store(data / "cache.sqlite3")
+    try:
+        rows = store.rows(ListQuery(), 0, count)
+        return [(row.title, store.article(row.id).author) for row in rows]  # type: ignore[union-attr]
+    finally:
+        store.close()
+
+
+def _keys(pane: object, presses: int) -> list[measure.Latency]:
+    """j, k, PageDown, PageUp on the list: delay until the panes change, each press."""
+    pane.keys("g")  # type: ignore[attr-defined]
+    time.sleep(0.3)
+    return [
+        measure.latency(pane, "j", presses),
+        measure.latency(pane, "k", presses),
+        measure.latency(pane, "PageDown", presses // 2),
+        measure.latency(pane, "PageUp", presses // 2),
+    ]
+
+
+def _open_articles(pane: object, count: int) -> list[float]:
+    """Press n (open the next unread article) ``count`` times; seconds until its text shows.
+
+    The header names the article at once; the body is parsed and mounted after, so each
+    time runs until a word of the new title is in the reading pane (right of the list).
+    """
+    pane.keys("g")  # type: ignore[attr-defined]
+    time.sleep(0.3)
+    times = []
+    for _ in range(count):
+        lines = pane.screen().splitlines()  # type: ignore[attr-defined]
+        header, before = lines[0], _reading_pane(lines)
+        start = time.monotonic()
+        pane.keys("n")  # type: ignore[attr-defined]
+        word: str | None = None
+        while time.monotonic() - start < 10:
+            lines = pane.screen().splitlines()  # type: ignore[attr-defined]
+            if word is None and lines[0] != header and "—" in lines[0]:
+                title = lines[0].split("—", 1)[1]
+                fresh = [w for w in title.split() if len(w) > 3 and w not in before]
+                word = max(fresh, key=len) if fresh else ""
+            text = _reading_pane(lines)
+            if word is not None and (word in text if word else text != before):
+                times.append(time.monotonic() - start)
+                break
+            time.sleep(0.002)
+        else:
+            raise RuntimeError("no article opened:\n" + "\n".join(lines))
+        time.sleep(0.1)
+    return times
+
+
+def _reading_pane(lines: list[str]) -> str:
+    """The text right of the list (the reading pane and the related panel)."""
+    return "\n".join(line[56:] for line in lines[1:-2])
+
+
+def _app_search(pane: object, figures: list[report.SearchFigure]) -> list[tuple[str, float]]:
+    """/ words Enter: seconds until the list shows the matches (their count is on screen)."""
+    found = []
+    for figure in figures:
+        pane.keys("/")  # type: ignore[attr-defined]
+        if not pane.wait("Search:", 5):  # type: ignore[attr-defined]
+            raise RuntimeError("the search bar did not open")
+        pane.keys(figure.text, literal=True)  # type: ignore[attr-defined]
+        time.sleep(0.2)
+        marker = f"{figure.matches:,} match"
+        found.append((figure.text, measure.time_until(pane, "Enter", marker)))
+        pane.keys("Escape")  # type: ignore[attr-defined]
+        pane.wait("articles ·", 10)  # type: ignore[attr-defined]
+        time.sleep(0.2)
+    return found
+
+
+def run_all(
+    bench: Bench, config: Path, data: Path, nb: tuple[Path, Path, Path], feeds: int, items: int
+) -> None:
+    """First paint, keys, opening, search and memory, for the largest cache."""
+    # One idle session keeps the tmux server up between panes (a new pane right after the
+    # last one closed can race the server's exit).
+    keepalive = f"tvnews-bench-{os.getpid()}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", keepalive, "sleep 3600"], check=True)
+    try:
+        _run_all(bench, config, data, nb, feeds, items)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", keepalive], check=False)
+
+
+def _run_all(
+    bench: Bench, config: Path, data: Path, nb: tuple[Path, Path, Path], feeds: int, items: int
+) -> None:
+    drive = measure.load_tui_drive(bench.args.tui_drive)
+    results = bench.results
+    marker = _list_order(data, 1)[0][0][:16]
+    presses = 15 if bench.args.quick else 40
+    tool = bench.args.tui_drive
+    tvnews_cmd = _with_env(bench, bench.tvnews(config, data))
+    newsboat_cmd = _with_env(bench, bench.newsboat(*nb))
+    paint_runs = 2 if bench.args.quick else 5
+
+    print("first paint: bare Textual app, tvnews, newsboat", flush=True)
+    bare = [sys.executable, str(Path(__file__).parent / "bare_app.py")]
+    results.paint_bare = measure.ttfp(
+        tool, "bare textual app ready", _with_env(bench, bare), paint_runs
+    )
+    results.paint_tv = measure.ttfp(tool, marker, tvnews_cmd, paint_runs)
+    results.paint_nb = measure.ttfp(tool, "Your feeds", newsboat_cmd, max(2, paint_runs - 2), 120)
+
+    print("keys, opening and search in tvnews", flush=True)
+    pane = drive.Pane(tvnews_cmd, SIZE)
+    try:
+        sampler = measure.PeakSampler(measure.pane_pid(pane), 0.02)
+        if not pane.wait(marker, 90):
+            raise RuntimeError("tvnews did not show its list")
+        results.keys_idle = _keys(pane, presses)
+        results.open_idle = _open_articles(pane, 10)
+        results.app_search = _app_search(pane, results.search)
+        results.app_rss = sampler.stop()
+    finally:
+        pane.close()
+
+    print("search in newsboat", flush=True)
+    pane = drive.Pane(newsboat_cmd, SIZE)
+    try:
+        if not pane.wait("Your feeds", 120):
+            raise RuntimeError("newsboat did not start")
+        pane.keys("/")
+        time.sleep(0.3)
+        pane.keys("season", literal=True)
+        time.sleep(0.2)
+        results.newsboat_search = measure.time_until(pane, "Enter", "Search result", 120)
+    finally:
+        pane.close()
+
+    print(f"keys while a {feeds * items:,}-article refresh runs", flush=True)
+    busy = bench.tmp / "tv-busy"
+    shutil.copytree(data, busy)
+    busy_config = bench.write_config("busy", feeds, items, on_start=True)
+    bench.control("/_generation/2")
+    pane = drive.Pane(_with_env(bench, bench.tvnews(busy_config, busy)), SIZE)
+    try:
+        sampler = measure.PeakSampler(measure.pane_pid(pane), 0.02)
+        if not pane.wait("refreshing", 90):
+            raise RuntimeError("the refresh did not start")
+        results.keys_busy = _keys(pane, presses)
+        results.open_busy = _open_articles(pane, 10)
+        results.busy_still_refreshing = "refreshing" in pane.screen()
+        results.busy_rss = sampler.stop()
+    finally:
+        pane.close()
+        bench.control("/_generation/1")

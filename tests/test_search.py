@@ -1,0 +1,242 @@
+"""Full-text search: the FTS5 index stays in step with the cache; the CLI and the app find."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.apphelpers import make_app, screen_text, wait_for
+from tests.conftest import write_config
+from tests.server import Route, TestServer
+from tui.core.models import ArticleBody, ListQuery, ParsedEntry, ParsedFeed
+from tui.core.search import fts_query, match_spans, search_terms
+from tui.core.store import Store
+from tui.widgets.article_list import ArticleList
+from tui.widgets.search_bar import SearchBar
+
+SIZE = (120, 40)
+
+
+def entry(
+    guid: str, title: str, summary: str = "", content: str = "", when: float = 0
+) -> ParsedEntry:
+    return ParsedEntry(
+        guid, f"https://example.com/{guid}", title, "", when or None, summary, content
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "cache.sqlite3")
+    yield store
+    store.close()
+
+
+def found(store: Store, text: str, **query: object) -> list[str]:
+    """Titles matching ``text``, in list order."""
+    ids = store.ids(ListQuery(search=text, **query))  # type: ignore[arg-type]
+    return [row.title for row in store.rows_by_id(ids)]
+
+
+def integrity(store: Store) -> None:
+    """FTS5's own check that the index matches the articles table."""
+    store.db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def add_feed(store: Store, url: str, *entries: ParsedEntry) -> int:
+    feed_id = store.feed_fetch_state(url)[0]
+    store.sync_feeds([(url, "", "")])
+    store.save_feed(feed_id, ParsedFeed("Feed", "", entries))
+    return feed_id
+
+
+def test_words_in_title_summary_content_and_full_text_are_found(store: Store) -> None:
+    feed = add_feed(
+        store,
+        "https://example.com/feed",
+        entry("a", "Jessica Jones season two", when=1_700_000_300),
+        entry("b", "Other news", summary="<p>The <b>finale</b> aired</p>", when=1_700_000_200),
+        entry("c", "Third", content="<p>Netflix renewed it</p>", when=1_700_000_100),
+    )
+    assert found(store, "jessica") == ["Jessica Jones season two"]
+    assert found(store, "finale") == ["Other news"]
+    assert found(store, "NETFLIX") == ["Third"]
+    assert found(store, "seas") == ["Jessica Jones season two"], "words match as prefixes"
+    assert found(store, "jones netflix") == [], "every word must match"
+    assert found(store, "zebra") == []
+    article = store.rows_by_id(store.ids(ListQuery(search="third")))[0]
+    store.save_full_text(article.id, ArticleBody(url="u", markdown="An interview with Krysten"))
+    assert found(store, "krysten") == ["Third"], "the extracted article text is searched"
+    assert found(store, "renewed", feed_id=feed) == ["Third"]
+    integrity(store)
+
+
+def test_results_are_newest_first_and_accents_do_not_matter(store: Store) -> None:
+    add_feed(
+        store,
+        "https://example.com/feed",
+        entry("old", "Café society", when=1_600_000_000),
+        entry("new", "Cafe racer", when=1_700_000_000),
+    )
+    assert found(store, "cafe") == ["Cafe racer", "Café society"]
+    assert found(store, "café") == ["Cafe racer", "Café society"]
+
+
+def test_changed_pruned_and_removed_articles_leave_the_index(store: Store) -> None:
+    url = "https://example.com/feed"
+    feed = add_feed(store, url, entry("a", "Original headline", when=1_700_000_000))
+    store.update_search_index()
+    store.save_feed(feed, ParsedFeed("Feed", "", (entry("a", "Corrected headline"),)))
+    assert found(store, "original") == []
+    assert found(store, "corrected") == ["Corrected headline"]
+    add_feed(store, url, entry("b", "Ancient story", when=1_000_000_000))
+    assert found(store, "ancient") == ["Ancient story"]
+    store.prune(keep_days=365)
+    assert found(store, "ancient") == []
+    integrity(store)
+
+
+def test_refresh_leaves_nothing_unindexed(server: TestServer, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "feeds.toml",
+        [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))],
+    )
+    result = tvnews("--config", str(config), "--data-dir", str(tmp_path / "d"), "refresh")
+    assert result.returncode == 0, result.stderr
+    db = sqlite3.connect(tmp_path / "d" / "cache.sqlite3")
+    assert db.execute("SELECT count(*) FROM search_pending").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM articles_fts").fetchone()[0] > 0
+
+
+def test_a_version_1_cache_is_indexed_when_opened(tmp_path: Path) -> None:
+    from tui.core.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        db.execute(statement)
+    db.execute("INSERT INTO feeds(url) VALUES ('https://example.com/feed')")
+    db.execute(
+        "INSERT INTO articles(feed_id, guid, title, first_seen, sort_key) "
+        "VALUES (1, 'g', 'Written by version one', 1, 1)"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = Store(path)
+    try:
+        assert found(store, "version") == ["Written by version one"]
+        integrity(store)
+    finally:
+        store.close()
+
+
+def test_queries_are_words_only() -> None:
+    assert search_terms('"Jessica" (Jones) AND -season*') == ["Jessica", "Jones", "AND", "season"]
+    assert fts_query("don't NEAR x") == '"don"* "t" "NEAR"* "x"'
+    assert fts_query("  ") == '""'
+    assert match_spans("Season 2: Café SEASONAL", ["seas", "cafe"]) == [(0, 4), (10, 14), (15, 19)]
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def tvnews(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_cli_search_prints_title_feed_date_and_url(server: TestServer, tmp_path: Path) -> None:
+    hostile = (
+        (
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>Evil\x1b[31m</title>'
+            b"<item><title>Jessica Jones \x1b]0;owned\x07 returns</title>"
+            b"<link>https://example.com/jj</link><pubDate>Tue, 10 Jun 2025 04:00:00 GMT</pubDate>"
+            b"</item></channel></rss>"
+        )
+        .replace(b"\x1b", b"&#x1b;")
+        .replace(b"\x07", b"&#x7;")
+    )
+    server.routes["/evil.xml"] = Route(
+        body=hostile, headers={"Content-Type": "application/rss+xml"}
+    )
+    config = write_config(
+        tmp_path / "feeds.toml",
+        [
+            ("Cloudflare", server.url("/feeds/rss20-cloudflare-blog-content-encoded.xml")),
+            ("Evil", server.url("/evil.xml")),
+        ],
+    )
+    data = str(tmp_path / "data")
+    assert tvnews("--config", str(config), "--data-dir", data, "refresh").returncode == 0
+    result = tvnews("--config", str(config), "--data-dir", data, "search", "jessica")
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    title, feed, date, url = line.split("\t")
+    assert title.startswith("Jessica Jones") and title.endswith("returns")
+    assert feed == "Evil" and date == "2025-06-10" and url == "https://example.com/jj"
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    missing = tvnews("--config", str(config), "--data-dir", data, "search", "zzzqqq")
+    assert missing.returncode == 1 and "no articles match" in missing.stderr
+    empty = tvnews("--config", str(config), "--data-dir", data, "search", "--", "!!")
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+async def test_slash_searches_highlights_and_esc_clears(server: TestServer, tmp_path: Path) -> None:
+    feeds = [
+        ("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml")),
+        ("Cloudflare", server.url("/feeds/rss20-cloudflare-blog-content-encoded.xml")),
+    ]
+    app = make_app(tmp_path, feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        articles = app.screen.query_one(ArticleList)
+        everything = articles.total
+        assert everything > 50
+        target = articles.row(5).title  # type: ignore[union-attr]
+        word = next(w for w in search_terms(target) if len(w) > 3)
+        bar = app.screen.query_one(SearchBar)
+        assert not bar.display
+        await pilot.press("slash")
+        assert bar.display and bar.input.has_focus
+        await pilot.press(*word.lower())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: articles.has_focus)
+        assert 0 < articles.total < everything
+        titles = [articles.row(n).title for n in range(articles.total)]  # type: ignore[union-attr]
+        assert target in titles
+        text = screen_text(app)
+        assert f"Search: {word.lower()}" in text
+        assert f"{articles.total} match" in text
+        strip = articles.render_line(titles.index(target))
+        matched = [seg.text for seg in strip if seg.style and seg.style.underline]
+        assert [m.lower() for m in matched[:1]] == [word.lower()]
+        await pilot.press("escape")
+        assert articles.total == everything and not bar.display
+        assert articles.highlight_terms == []
+
+
+async def test_a_search_with_no_match_says_so(server: TestServer, tmp_path: Path) -> None:
+    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
+    app = make_app(tmp_path, feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"zzzqqq", "enter")
+        await pilot.pause()
+        assert app.screen.query_one(ArticleList).total == 0
+        assert "No articles match" in screen_text(app)
+        await pilot.press("slash", "escape")
+        assert app.screen.query_one(ArticleList).total > 0

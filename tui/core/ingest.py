@@ -1,0 +1,42 @@
+"""Parse a fetched feed and store it, in a refresh worker: one transaction per feed.
+
+Parsing and writing in the worker processes keeps the refresh's event loop free for the
+network (a writer thread beside it waits for the GIL after every SQLite call) and lets
+one worker write while another parses. Each worker keeps one cache connection.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tui.core.parse import parse_feed
+from tui.core.store import Store
+
+_local = threading.local()
+
+
+def _store(cache_path: str) -> Store:
+    """This worker's connection to the cache (opened on first use)."""
+    stores: dict[str, Store] = getattr(_local, "stores", None) or {}
+    _local.stores = stores
+    if cache_path not in stores:
+        stores[cache_path] = Store(Path(cache_path))
+    return stores[cache_path]
+
+
+def ingest(
+    cache_path: str,
+    feed_id: int,
+    body: bytes,
+    url: str,
+    content_type: str = "",
+    etag: str = "",
+    last_modified: str = "",
+) -> int:
+    """Parse ``body`` and save it as feed ``feed_id``; return how many articles are new.
+
+    Raises :class:`~tui.core.errors.ParseError` when the document is not a feed.
+    """
+    parsed = parse_feed(body, url, content_type)
+    return _store(cache_path).save_feed(feed_id, parsed, etag=etag, last_modified=last_modified)

@@ -1,0 +1,83 @@
+"""Full-text search on the main screen: ``/`` opens the bar, Enter lists the matches.
+
+Matches replace the list (newest first, within the current view) and the words found
+are highlighted in titles; Esc clears the search and brings the view back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+
+from tui.core.errors import StoreError
+from tui.core.sanitize import clean_line
+from tui.core.search import search_terms
+from tui.widgets.search_bar import SearchBar
+
+if TYPE_CHECKING:
+    from tui.screens.main import MainScreen
+
+SEARCH_BINDINGS = [Binding("slash", "search", "Search", show=False, id="search")]
+
+
+class SearchFeature:
+    """Mixin for :class:`~tui.screens.main.MainScreen`."""
+
+    @property
+    def search_bar(self: MainScreen) -> SearchBar:
+        return self.query_one(SearchBar)
+
+    @property
+    def searching(self: MainScreen) -> bool:
+        """True while the list shows search results."""
+        return bool(self.list_query.search)
+
+    def action_search(self: MainScreen) -> None:
+        """/: open the search bar (with the current search, to edit it)."""
+        self.search_bar.open(self.list_query.search)
+
+    def on_search_bar_submitted(self: MainScreen, event: SearchBar.Submitted) -> None:
+        event.stop()
+        if not search_terms(event.text):
+            self.clear_search()
+            return
+        self.run_search(event.text)
+        self.article_list.focus()
+
+    def on_search_bar_cleared(self: MainScreen, event: SearchBar.Cleared) -> None:
+        event.stop()
+        self.clear_search()
+
+    def run_search(self: MainScreen, text: str) -> None:
+        """List the articles of the current view that match ``text``."""
+        self.list_query = replace(self.list_query, search=text)
+        try:
+            self.apply_view()
+        except StoreError as error:
+            self.notify(str(error), title="Search failed", severity="error", markup=False)
+            self.clear_search()
+            return
+        self.show_search_state(self.article_list.total)
+
+    def show_search_state(self: MainScreen, matches: int) -> None:
+        """Title, highlight and count of the search shown (again after a reload)."""
+        text = self.list_query.search
+        article_list = self.article_list
+        article_list.highlight_terms = search_terms(text)
+        article_list.border_title = f"Search: {clean_line(text, 40)}"
+        article_list.empty_text = "No articles match. Esc clears the search."
+        article_list.refresh()
+        self.search_bar.show_count(matches)
+
+    def clear_search(self: MainScreen) -> None:
+        """Back to the view as it was before searching; close the bar."""
+        self.search_bar.close()
+        article_list = self.article_list
+        article_list.highlight_terms = []
+        article_list.empty_text = "No articles yet. Press r to refresh."
+        if self.searching:
+            self.list_query = replace(self.list_query, search="")
+            self.apply_view()
+        article_list.focus()
