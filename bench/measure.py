@@ -1,8 +1,9 @@
 """Measuring programs: wall time and peak memory of a process tree, and a terminal driver.
 
-Peak memory is sampled from /proc every 10 ms as the sum of the resident set sizes of
-the process and all its descendants (worker processes count), next to the largest
-single process (``ru_maxrss``, what ``/usr/bin/time`` reports). Terminal timings use
+Peak memory is sampled from /proc every 10 ms as the sum of the proportional set sizes
+(PSS) of the process and all its descendants (worker processes count, shared pages
+once), next to the largest single process's RSS (``ru_maxrss``, what ``/usr/bin/time``
+reports). Terminal timings use
 ``tui_drive.py`` from the shared tools (tmux), as a person at a terminal would see them.
 """
 
@@ -28,7 +29,7 @@ class Run:
 
     seconds: float
     tree_rss: int
-    """Peak of the summed RSS of the process and its descendants, bytes."""
+    """Peak memory of the process and its descendants (summed PSS), bytes."""
     max_rss: int
     """Peak RSS of the largest single process, bytes."""
     returncode: int
@@ -50,18 +51,31 @@ def _children() -> dict[int, list[int]]:
 
 
 def tree_rss(pid: int) -> int:
-    """Summed RSS of ``pid`` and its descendants now, bytes."""
+    """Memory of ``pid`` and its descendants now, bytes: the sum of their proportional set
+    sizes (PSS: a page shared by n processes counts 1/n in each), so worker processes
+    forked from one parent are not counted several times for the same pages."""
     tree = _children()
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
-        try:
-            with open(f"/proc/{current}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            pass
+        total += _pss(current)
         stack.extend(tree.get(current, ()))
     return total
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 class PeakSampler:

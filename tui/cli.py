@@ -161,9 +161,6 @@ def run_app(context: Context) -> int:
     notices: list[str] = []
     store = context.open_store(notices)
     store.close()
-    from tui.core.refresh import start_helpers
-
-    start_helpers()
     from tui.widgets.lead_image import enable_pictures
 
     enable_pictures()  # asks the terminal now, before the app takes it over

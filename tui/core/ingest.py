@@ -40,3 +40,8 @@ def ingest(
     """
     parsed = parse_feed(body, url, content_type)
     return _store(cache_path).save_feed(feed_id, parsed, etag=etag, last_modified=last_modified)
+
+
+def ready() -> bool:
+    """Nothing: submitted once per worker so the pool starts them early."""
+    return True

@@ -18,9 +18,11 @@ from pathlib import Path
 from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError, ParseError, TvnewsError
 from tui.core.fetch import Fetcher, Limits, RetryLater
-from tui.core.ingest import ingest
+from tui.core.ingest import ingest, ready
 from tui.core.parse import looks_like_html
 from tui.core.store import Store
+from tui.core.workers import preload_workers
+from tui.core.workers import start_helpers as start_helpers  # for older callers
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -79,22 +81,20 @@ class RefreshSummary:
 ProgressCallback = Callable[[int, int, FeedOutcome], None]
 
 
-def start_helpers() -> None:
-    """Start the fork server and resource tracker now, while stderr is a real file.
-
-    Call before a UI takes over the terminal: Textual replaces ``sys.stderr`` with an
-    object without a file descriptor, and they cannot be started after that.
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    resource_tracker.ensure_running()
-    forkserver.ensure_running()
-
-
 def make_parse_pool(workers: int | None = None) -> Executor:
     """A process pool for feedparser (CPU-bound); forkserver is safe beside threads."""
     context = multiprocessing.get_context("forkserver")
+    preload_workers()
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
+
+
+def _warm_up(pool: Executor) -> None:
+    """Have the pool start its workers (they import their code while feeds download)."""
+    try:
+        for _ in range(os.cpu_count() or 2):
+            pool.submit(ready)
+    except RuntimeError:  # the pool was shut down already (a very short refresh)
+        pass
 
 
 def fetch_limits(settings: Settings, max_bytes: int | None = None) -> Limits:
@@ -129,6 +129,9 @@ class Refresher:
         self._done = 0
         self._total = 0
         self._in_flight = asyncio.Semaphore(1)
+        self._states: dict[str, tuple] = {}
+        self._warm: asyncio.Future[None] | None = None
+        self._fresh: list[int] = []
 
     async def _db(self, method: str, *args: object, **kwargs: object) -> object:
         """Call a Store method on the single writer thread."""
@@ -150,12 +153,16 @@ class Refresher:
             self._total = len(feeds)
             self._done = 0
             self._in_flight = asyncio.Semaphore(self.settings.max_connections + 4)
+            self._warm = None
+            self._states = await self._db("feed_states", [feed.url for feed in feeds])  # type: ignore[assignment]
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
                 tasks = [self._one(fetcher, pool, feed, force) for feed in feeds]
                 summary.outcomes = list(await asyncio.gather(*tasks))
+            if self._fresh:  # 304s: one transaction for all (losing them costs a 304 again)
+                await self._db("record_not_modified_many", self._fresh)
             if self.settings.keep_days or self.settings.keep_per_feed:
                 await self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
-            if self._store is not None:
+            if self._store is not None:  # index the new articles for search, in one go
                 await self._db("update_search_index")
         finally:
             if own_pool:
@@ -191,9 +198,8 @@ class Refresher:
         self, fetcher: Fetcher, pool: Executor, feed: FeedConfig, force: bool
     ) -> FeedOutcome:
         name = feed.name or feed.url
-        feed_id, etag, last_modified, last_fetched, not_before = await self._db(
-            "feed_fetch_state", feed.url
-        )  # type: ignore[misc]
+        state = self._states.get(feed.url) or await self._db("feed_fetch_state", feed.url)
+        feed_id, etag, last_modified, last_fetched, not_before = state  # type: ignore[misc]
         now = time.time()
         interval = feed.interval_minutes
         if interval is None:
@@ -207,12 +213,13 @@ class Refresher:
                 feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT
             )
             if response.not_modified:
-                await self._db("record_not_modified", feed_id)
+                self._fresh.append(feed_id)
                 return FeedOutcome(feed.url, name, not_modified=True)
             body, url, content_type = response.body, response.url, response.content_type
             if looks_like_html(body, content_type):
                 body, url, content_type = await self._discover(fetcher, body, url)
             # The worker parses and stores the feed (one transaction) and says what was new.
+            await self._start_workers(pool)
             loop = asyncio.get_running_loop()
             new = await loop.run_in_executor(
                 pool,
@@ -232,6 +239,16 @@ class Refresher:
             await self._db("record_failure", feed_id, str(error))
             raise
         return FeedOutcome(feed.url, name, new=int(new))
+
+    async def _start_workers(self, pool: Executor) -> None:
+        """Start the pool's workers once, on the first feed to parse (none for a run of 304s).
+
+        From a thread: starting the fork server blocks until it is up, and the other
+        feeds keep downloading meanwhile.
+        """
+        if self._warm is None:
+            self._warm = asyncio.ensure_future(asyncio.to_thread(_warm_up, pool))
+        await self._warm
 
     async def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> tuple[bytes, str, str]:
         """The URL served a web page: follow its ``<link rel="alternate">`` feed, once."""

@@ -20,6 +20,11 @@ _UNSAFE = re.compile(
 _SPACES = re.compile(r"[ \t\r\n\u00a0\u2028\u2029]+")
 #: Any whitespace (str.isspace) or control character (Unicode category Cc).
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+#: Absolute http(s) URLs with an ASCII host that urljoin returns unchanged whatever the base
+#: and urlsplit accepts (tests/test_perf_paths.py checks both): no need to run them.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]{1,5})?(?:/[^?#;\s]*)?(?:\?[^#;\s]+)?", re.A
+)
 
 #: Longest single-line string shown (titles, labels); longer ones are cut with an ellipsis.
 MAX_LINE = 500
@@ -65,6 +70,8 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     url = re.sub(r"\s", "", url) if "\n" in url or "\t" in url else url
     if not url:
         return None
+    if _PLAIN_HTTP_URL.fullmatch(url):  # the common case: what urljoin/urlsplit would accept
+        return None if _SPACE_OR_CONTROL.search(url) else url
     if base:
         try:
             url = urljoin(base, url)

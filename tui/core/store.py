@@ -110,6 +110,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX articles_search ON articles(id, sort_key, feed_id, read, starred)",
         "DROP INDEX articles_by_date",
     ),
+    # 3: per-feed unread and total counts (the sidebar, feed health) and per-feed lists
+    # read from the index alone: 100k articles are counted in a few ms, not ~90.
+    (
+        "DROP INDEX articles_by_feed",
+        "CREATE INDEX articles_by_feed ON articles(feed_id, sort_key DESC, id DESC, read, starred)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -223,6 +229,27 @@ class Store:
             return (cursor.lastrowid or 0, "", "", None, None)
         return row
 
+    def feed_states(
+        self, urls: Sequence[str]
+    ) -> dict[str, tuple[int, str, str, float | None, float | None]]:
+        """:meth:`feed_fetch_state` of every known feed in ``urls``, in one query."""
+        rows = self.db.execute(
+            "SELECT url, id, etag, last_modified, last_fetched, not_before FROM feeds "
+            "WHERE url IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(urls)),),
+        ).fetchall()
+        return {row[0]: tuple(row[1:]) for row in rows}  # type: ignore[misc]
+
+    def record_not_modified_many(self, feed_ids: Sequence[int]) -> None:
+        """:meth:`record_not_modified` for many feeds, in one transaction."""
+        now = time.time()
+        with self._write():
+            self.db.executemany(
+                "UPDATE feeds SET last_error = '', last_fetched = ?, not_before = NULL "
+                "WHERE id = ?",
+                [(now, feed_id) for feed_id in feed_ids],
+            )
+
     def record_failure(self, feed_id: int, error: str, not_before: float | None = None) -> None:
         """Remember why a feed failed (shown in the UI) and when to try again.
 
@@ -279,12 +306,12 @@ class Store:
                         published if published is not None else first_seen,
                     )
                 )
-            # One statement over a JSON array, not executemany: executemany gives up the GIL
-            # for every row and waits to get it back while the fetch loop runs (5x slower).
-            self.db.execute(
-                f"""INSERT INTO articles(feed_id, guid, url, title, author, published, summary,
+            # Refresh workers call this in their own processes: executemany is the fastest
+            # way in (beside a busy thread it would wait for the GIL after every row).
+            self.db.executemany(
+                """INSERT INTO articles(feed_id, guid, url, title, author, published, summary,
                        content, first_seen, sort_key)
-                   SELECT {_json_columns(10)} FROM json_each(?) WHERE true
+                   VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                    ON CONFLICT(coalesce(feed_id, 0), guid) DO UPDATE SET
                        url = excluded.url, title = excluded.title, author = excluded.author,
                        summary = excluded.summary, content = excluded.content,
@@ -293,7 +320,7 @@ class Store:
                    WHERE url IS NOT excluded.url OR title IS NOT excluded.title
                        OR author IS NOT excluded.author OR summary IS NOT excluded.summary
                        OR content IS NOT excluded.content""",
-                (json.dumps(rows, ensure_ascii=False),),
+                rows,
             )
             self.db.execute(
                 """UPDATE feeds SET title = ?, link = ?, etag = ?, last_modified = ?,
@@ -582,10 +609,6 @@ def _known_guids(db: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[
     ).fetchone()
     return set(json.loads(row[0]))
 
-
-def _json_columns(count: int) -> str:
-    """``json_extract(value, '$[0]'), …``: the columns of a JSON array of rows."""
-    return ", ".join(f"json_extract(value, '$[{n}]')" for n in range(count))
 
 
 def _encode_related(links: Sequence[RelatedLink]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import webbrowser
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,11 +25,10 @@ from tui.config import Config
 from tui.core.errors import TvnewsError
 from tui.core.history import History, Location
 from tui.core.models import ArticleRow, ListQuery, RelatedLink
-from tui.core.pages import Section
-from tui.core.render import render_article, needs_full_text
 from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
+from tui.core.workers import start_helpers_in_ui
 from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
@@ -36,6 +36,9 @@ from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 from tui.widgets.search_bar import SearchBar
 from tui.widgets.sidebar import Sidebar
+
+if TYPE_CHECKING:  # imported when first used: the first screen does not need them
+    from tui.core.pages import Section
 
 
 @dataclass(slots=True)
@@ -164,7 +167,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         article_list.reload(keep_cursor=False)
         article_list.focus()
         self.query_one("#refresh-progress").display = False
-        self.query_one(ReadingPane).show(WELCOME)
+        # After the first frame: the list comes first, the welcome text a moment later.
+        self.call_after_refresh(self.query_one(ReadingPane).show, WELCOME)
         self.query_one(RelatedPanel).show_links(())
         self.failing = [
             (feed.display_name, feed.last_error)
@@ -173,6 +177,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         ]
         self.mount_features()
         self.update_status()
+        # The refresh workers' fork server starts after the first frame, not before it.
+        self.call_after_refresh(start_helpers_in_ui)
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
         if self.settings.auto_refresh_minutes:
@@ -227,6 +233,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             self.article_list.update_row(article_id, read=True)
             self.update_status()
         self._show_article(article_id)
+        from tui.core.render import needs_full_text
+
         if needs_full_text(article):
             pane = self.query_one(ReadingPane)
             pane.set_notice(f"Fetching the full article from {article.url} …")
@@ -238,6 +246,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         article = self.store.article(article_id)
         if article is None:
             return
+        from tui.core.render import render_article
+
         rendered = render_article(article)
         pane = self.query_one(ReadingPane)
         pane.show(rendered.markdown, notice=notice)

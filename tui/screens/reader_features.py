@@ -153,8 +153,11 @@ class ReaderFeatures:
         sidebar = self.query_one(Sidebar)
         if not show and sidebar.has_focus:
             self.article_list.focus()
+        shown = show and not sidebar.display
         sidebar.display = show
         self.query_one("#panes").set_class(show, "-with-sidebar")
+        if shown:
+            self._update_sidebar()
 
     # -- sidebar and status ---------------------------------------------------------------
 
@@ -165,6 +168,8 @@ class ReaderFeatures:
 
     def _update_sidebar(self: MainScreen) -> None:
         self._sidebar_timer = None
+        if not self.query_one(Sidebar).display:  # hidden: counted when it is shown
+            return
         feeds = self.store.feeds()
         counts = SidebarCounts(
             unread=sum(feed.unread for feed in feeds),
