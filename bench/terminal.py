@@ -134,14 +134,16 @@ def _app_search(pane: object, figures: list[report.SearchFigure]) -> list[tuple[
     found = []
     for figure in figures:
         pane.keys("/")  # type: ignore[attr-defined]
-        if not pane.wait("Search:", 5):  # type: ignore[attr-defined]
-            raise RuntimeError("the search bar did not open")
+        if not pane.wait("words in title", 5):  # type: ignore[attr-defined]
+            raise RuntimeError("the search bar did not open:\n" + pane.screen())  # type: ignore[attr-defined]
         pane.keys(figure.text, literal=True)  # type: ignore[attr-defined]
-        time.sleep(0.2)
+        if not pane.wait(f"Search: {figure.text}", 5):  # type: ignore[attr-defined]
+            raise RuntimeError("the search words were not typed:\n" + pane.screen())  # type: ignore[attr-defined]
         marker = f"{figure.matches:,} match"
         found.append((figure.text, measure.time_until(pane, "Enter", marker)))
         pane.keys("Escape")  # type: ignore[attr-defined]
-        pane.wait("articles ·", 10)  # type: ignore[attr-defined]
+        if not pane.wait("Search:", 10, present=False):  # type: ignore[attr-defined]
+            raise RuntimeError("Esc did not close the search:\n" + pane.screen())  # type: ignore[attr-defined]
         time.sleep(0.2)
     return found
 

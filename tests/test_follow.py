@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from tests.apphelpers import make_app, screen_text, wait_for
@@ -115,13 +117,24 @@ async def test_failures_show_their_reason_and_enter_twice_fetches_once(
         ),
         headers={"Content-Type": "application/rss+xml"},
     )
-    server.routes["/slow-article/"] = Route(status=404, delay=0.5)
+    release = threading.Event()
+
+    def answer_when_released(handler: BaseHTTPRequestHandler) -> None:
+        release.wait(10)
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    server.routes["/slow-article/"] = Route(handler=answer_when_released)
     app = make_app(tmp_path, [("Slow", server.url("/feeds/slow.xml"))])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("enter")
         app.screen.article_list.focus()
-        await pilot.press("enter")
+        await pilot.press("enter")  # while the first fetch is still waiting for its answer
+        await wait_for(pilot, lambda: server.count("/slow-article/") >= 1)
+        await pilot.pause(0.2)
+        release.set()
         await wait_for(pilot, lambda: not app.screen.pending)
         await pilot.pause()
         assert server.count("/slow-article/") == 1

@@ -290,3 +290,33 @@ def test_safe_url_shortcut_gives_what_the_long_way_gives(
 
     url = scheme + host + rest
     assert safe_url(url, base or None) == slow_safe_url(url, base or None)
+
+
+def test_next_unread_by_keys_finds_the_nearest_unread_row(tmp_path: Path) -> None:
+    import random
+
+    from tui.core.models import ListQuery, ParsedEntry
+    from tui.core.store import Store
+
+    store = Store(tmp_path / "cache.sqlite3")
+    rng = random.Random(5)
+    urls = [f"https://example.com/{n}" for n in range(3)]
+    store.sync_feeds([(url, "", "") for url in urls])
+    for url in urls:
+        entries = tuple(
+            ParsedEntry(f"g{n}", "", f"t{n}", "", rng.choice([1.7e9, 1.7e9 + n, None]), "", "")
+            for n in range(40)
+        )
+        store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("f", "", entries))
+    ids = store.ids(ListQuery())
+    store.set_read([i for i in ids if rng.random() < 0.7], True)
+    unread = [row.id for row in store.rows_by_id(ids) if not row.read]
+    positions = [ids.index(i) for i in unread]
+    for index in range(-1, len(ids) + 1):
+        after = [n for n in positions if n > index]
+        before = [n for n in positions if n < index]
+        expected_after = after[0] if after else None
+        expected_before = before[-1] if before else None
+        assert store.next_unread(ListQuery(), index, 1) == expected_after, index
+        assert store.next_unread(ListQuery(), index, -1) == expected_before, index
+    store.close()

@@ -11,7 +11,6 @@ from textual.theme import Theme
 
 from tui.commands import TvnewsCommands, binding_groups, known_binding_ids
 from tui.config import Config
-from tui.screens.help import HelpScreen, binding_rows
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
 
@@ -93,6 +92,8 @@ class TvnewsApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
+        from tui.screens.help import HelpScreen, binding_rows
+
         if isinstance(self.screen, HelpScreen):
             return
         sources = [(group.where, list(group.bindings)) for group in binding_groups(self)]

@@ -56,7 +56,8 @@ class Settings:
     auto_refresh_minutes: int = 30
     """Refresh again every N minutes while the app runs (0: never)."""
     feed_interval_minutes: int = 15
-    """Skip a feed fetched less than N minutes ago (``r`` in the app and ``refresh --force`` fetch all)."""
+    """Skip a feed fetched less than N minutes ago (``r`` in the app and
+    ``refresh --force`` fetch all)."""
     max_connections: int = 16
     """Requests in flight at once."""
     max_per_host: int = 4
@@ -177,7 +178,9 @@ def parse_config(text: str, path: Path | None = None) -> Config:
             or lines.get((table, index, ""))
             or lines.get(("", None, table.split(".")[0]))  # an inline table or array
         )
-        name = f"{table}[{index}].{key}" if index is not None else f"{table}.{key}" if table else key
+        name = (
+            f"{table}[{index}].{key}" if index is not None else f"{table}.{key}" if table else key
+        )
         return ConfigError(where, line, name.rstrip("."), problem)
 
     for top in data:
@@ -250,7 +253,9 @@ def _parse_feed(raw: Any, index: int, fail: Any) -> FeedConfig:
     if url is None:
         raise fail("feeds", index, "url", "missing (every feed needs a url)")
     if safe_url(url) != url.strip() or not url.strip():
-        raise fail("feeds", index, "url", f"expected an absolute http:// or https:// URL, got {url!r}")
+        raise fail(
+            "feeds", index, "url", f"expected an absolute http:// or https:// URL, got {url!r}"
+        )
     tags = raw.get("tags", [])
     if not all(isinstance(tag, str) for tag in tags):
         raise fail("feeds", index, "tags", "expected a list of strings")

@@ -10,7 +10,8 @@ RELATED_KINDS = ("next", "more", "source", "related", "inline")
 
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
-    """A link an article offers its reader: ``NEXT: …``, ``More in TV News``, ``Source: A via B``…"""
+    """A link an article offers its reader: ``NEXT: …``, ``More in TV News``,
+    ``Source: A via B``…"""
 
     kind: str
     """One of :data:`RELATED_KINDS`."""

@@ -39,8 +39,13 @@ def header_markdown(
     lines = [f"# {escape_markdown(clean_line(title)) or '(untitled)'}", ""]
     meta = [clean_line(part, 120) for part in (feed_name, author, long_date(published)) if part]
     if meta:
-        lines += [" · ".join(f"**{escape_markdown(part)}**" if i == 0 else escape_markdown(part)
-                             for i, part in enumerate(meta)), ""]
+        lines += [
+            " · ".join(
+                f"**{escape_markdown(part)}**" if i == 0 else escape_markdown(part)
+                for i, part in enumerate(meta)
+            ),
+            "",
+        ]
     link = safe_url(url)
     if link:
         lines += [f"<{link}>" if ")" in link else f"[{escape_markdown(link)}]({link})", ""]
@@ -68,7 +73,8 @@ def render_article(article: Article) -> RenderedArticle:
     markdown, headings, html = feed_body(article)
     if article.full_markdown and len(article.full_markdown) * 2 >= len(markdown):
         headings = tuple(
-            line.lstrip("#").strip() for line in article.full_markdown.splitlines()
+            line.lstrip("#").strip()
+            for line in article.full_markdown.splitlines()
             if line.startswith(("## ", "### "))
         )
         return RenderedArticle(

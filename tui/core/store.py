@@ -122,7 +122,10 @@ SCHEMA_VERSION = len(MIGRATIONS)
 #: Dates more than this far ahead are treated as unknown (sorting by them would pin an item on top).
 FUTURE_SLACK = 2 * 86400
 
-_ROW_COLUMNS = "a.id, a.title, coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url, ''), a.published, a.read, a.starred"
+_ROW_COLUMNS = (
+    "a.id, a.title, coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url, ''), "
+    "a.published, a.read, a.starred"
+)
 
 
 def default_cache_path(data_dir: Path) -> Path:
@@ -212,6 +215,11 @@ class Store:
             ORDER BY lower(coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url))"""
         ).fetchall()
         return [FeedState(*row) for row in rows]
+
+    def last_fetched(self) -> float | None:
+        """When an active feed was last fetched successfully (None: never)."""
+        row = self.db.execute("SELECT max(last_fetched) FROM feeds WHERE active = 1").fetchone()
+        return row[0]
 
     def feed(self, url: str) -> FeedState | None:
         """One feed by URL."""
@@ -432,6 +440,10 @@ class Store:
 
     def next_unread(self, query: ListQuery, index: int, step: int) -> int | None:
         """Row index of the nearest unread article after (step 1) or before (step -1) ``index``."""
+        if query.sort == "date" and index >= 0:
+            found = self._next_unread_by_date(query, index, step)
+            if found != -1:
+                return found
         where, params = self._where(query)
         order = _order(query)
         compare, direction = (">", "ASC") if step > 0 else ("<", "DESC")
@@ -442,6 +454,36 @@ class Store:
         )
         found = self._read(sql, [*params, index])
         return found[0][0] if found else None
+
+    def _next_unread_by_date(self, query: ListQuery, index: int, step: int) -> int | None:
+        """:meth:`next_unread` by keys, not by numbering the whole list (~1 ms, not ~60 ms,
+        at 100k): the row at ``index``, the nearest unread beyond it, the rows between.
+
+        -1 when ``index`` is past the end (numbering decides then).
+        """
+        where, params = self._where(query)
+        base = f"FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+        here = self._read(
+            f"SELECT a.sort_key, a.id {base} ORDER BY a.sort_key DESC, a.id DESC LIMIT 1 OFFSET ?",
+            [*params, index],
+        )
+        if not here:
+            return -1
+        beyond, direction = ("<", "DESC") if step > 0 else (">", "ASC")
+        found = self._read(
+            f"SELECT a.sort_key, a.id {base} AND a.read = 0 AND (a.sort_key, a.id) {beyond} (?, ?) "
+            f"ORDER BY a.sort_key {direction}, a.id {direction} LIMIT 1",
+            [*params, *here[0]],
+        )
+        if not found:
+            return None
+        low, high = (found[0], here[0]) if step > 0 else (here[0], found[0])
+        between = self._read(
+            f"SELECT count(*) {base} "
+            "AND (a.sort_key, a.id) > (?, ?) AND (a.sort_key, a.id) < (?, ?)",
+            [*params, *low, *high],
+        )[0][0]
+        return index + between + 1 if step > 0 else index - between - 1
 
     def _read(self, sql: str, params: Sequence[object]) -> list[tuple]:
         try:
@@ -512,7 +554,13 @@ class Store:
             self.db.execute(
                 "UPDATE articles SET full_markdown = ?, related = ?, full_fetched = ?, "
                 "author = CASE WHEN author = '' THEN ? ELSE author END WHERE id = ?",
-                (body.markdown, _encode_related(body.related), time.time(), body.author, article_id),
+                (
+                    body.markdown,
+                    _encode_related(body.related),
+                    time.time(),
+                    body.author,
+                    article_id,
+                ),
             )
 
     def save_page(self, body: ArticleBody) -> Article:
@@ -580,7 +628,8 @@ class Store:
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on error, so writers queue instead of failing."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on error, so writers queue instead
+    of failing."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
@@ -608,7 +657,6 @@ def _known_guids(db: sqlite3.Connection, feed_id: int, guids: list[str]) -> set[
         (feed_id, json.dumps(guids, ensure_ascii=False)),
     ).fetchone()
     return set(json.loads(row[0]))
-
 
 
 def _encode_related(links: Sequence[RelatedLink]) -> str:

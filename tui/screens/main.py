@@ -34,7 +34,6 @@ from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
-from tui.widgets.search_bar import SearchBar
 from tui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:  # imported when first used: the first screen does not need them
@@ -147,7 +146,6 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(icon="▶")
-        yield SearchBar(id="search-bar")
         with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
@@ -170,19 +168,25 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         # After the first frame: the list comes first, the welcome text a moment later.
         self.call_after_refresh(self.query_one(ReadingPane).show, WELCOME)
         self.query_one(RelatedPanel).show_links(())
-        self.failing = [
-            (feed.display_name, feed.last_error)
-            for feed in self.store.feeds()
-            if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
-        ]
         self.mount_features()
         self.update_status()
+        self.call_after_refresh(self._note_failing)
         # The refresh workers' fork server starts after the first frame, not before it.
         self.call_after_refresh(start_helpers_in_ui)
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
         if self.settings.auto_refresh_minutes:
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
+
+    def _note_failing(self) -> None:
+        """Feeds whose last fetch failed, for the status line (after the first frame)."""
+        self.failing = [
+            (feed.display_name, feed.last_error)
+            for feed in self.store.feeds()
+            if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
+        ]
+        if self.failing:
+            self.update_status()
 
     def on_unmount(self) -> None:
         self.store.close()
@@ -196,9 +200,9 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
     def update_status(self, extra: str = "") -> None:
         """Article counts, unread, failing feeds, last refresh."""
         total = self.article_list.total
+        unread: int | None = None
         if self.list_query.search:  # counting unread matches would search a second time
             parts = [f"{total:,} matching article{'s' * (total != 1)}"]
-            unread = self.store.count(ListQuery(unread_only=True))
             self.show_search_state(total)
         else:
             unread = self.store.count(replace(self.list_query, unread_only=True))
@@ -209,7 +213,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         if extra:
             parts.append(extra)
         self.query_one("#status-line", Static).update(" · ".join(parts))
-        self.article_list.border_subtitle = f"{unread:,} unread"
+        if unread is not None:
+            self.article_list.border_subtitle = f"{unread:,} unread"
         self.refresh_sidebar()
 
     @on(ArticleList.Selected)
@@ -231,7 +236,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         if self.settings.mark_read_on_open and not article.read:
             self.store.set_read([article_id], True)
             self.article_list.update_row(article_id, read=True)
-            self.update_status()
+            self._status_soon()
         self._show_article(article_id)
         from tui.core.render import needs_full_text
 
@@ -241,6 +246,16 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             if article.url not in self.pending:
                 self.pending[article.url] = self.request_id
                 self.fetch_full_text(self.request_id, article_id, article.url)
+
+    def _status_soon(self) -> None:
+        """update_status() once the article is on screen (it counts every unread row)."""
+        if getattr(self, "_status_timer", None) is None:
+
+            def due() -> None:
+                self._status_timer = None
+                self.update_status()
+
+            self._status_timer = self.set_timer(0.15, due)
 
     def _show_article(self, article_id: int, notice: str = "") -> None:
         article = self.store.article(article_id)
@@ -261,7 +276,9 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
     def _location_text(self) -> str:
         back = "◀ b" if self.history.can_go_back else ""
         forward = "f ▶" if self.history.can_go_forward else ""
-        where = f"{self.history.index + 1}/{len(self.history.entries)}" if self.history.entries else ""
+        where = (
+            f"{self.history.index + 1}/{len(self.history.entries)}" if self.history.entries else ""
+        )
         return " ".join(part for part in (back, where, forward) if part)
 
     @work(thread=True, group="pages")
@@ -336,7 +353,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
     # -- following links ----------------------------------------------------------------
 
     def follow(self, link: RelatedLink) -> None:
-        """NEXT/related/inline open in place, More in opens the section, Source opens the browser."""
+        """NEXT/related/inline open in place, More in opens the section, Source opens
+        the browser."""
         url = safe_url(link.url)
         if url is None:
             self.notify("Only http(s) links are followed.", severity="warning")
@@ -560,7 +578,10 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         self.failing = [(o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
         self.after_refresh(summary)
         if self.failing:
-            lines = [f"{clean_line(name, 40)}: {clean_line(reason, 100)}" for name, reason in self.failing[:8]]
+            lines = [
+                f"{clean_line(name, 40)}: {clean_line(reason, 100)}"
+                for name, reason in self.failing[:8]
+            ]
             if len(self.failing) > 8:
                 lines.append(f"… and {len(self.failing) - 8} more")
             self.notify(

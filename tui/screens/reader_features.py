@@ -16,12 +16,11 @@ from textual.content import Content
 from tui.core.errors import TvnewsError
 from tui.core.models import Article, FeedState, ListQuery
 from tui.core.sanitize import clean_line
-from tui.screens.dialogs import AddFeedDialog, ConfirmDialog, FeedToAdd
-from tui.screens.health import FeedHealthScreen, feed_status
 from tui.widgets.lead_image import LeadPicture
 from tui.widgets.sidebar import ALL, STARRED, UNREAD, Sidebar, SidebarCounts, View
 
 if TYPE_CHECKING:
+    from tui.screens.dialogs import FeedToAdd
     from tui.screens.main import MainScreen
 
 FEATURE_BINDINGS = [
@@ -67,8 +66,7 @@ class ReaderFeatures:
         width = self.settings.reading_width
         body = self.query_one("#article-body")
         body.styles.max_width = width if width else None
-        fetched = [feed.last_fetched for feed in self.store.feeds() if feed.last_fetched]
-        self.last_refresh = max(fetched) if fetched else None
+        self.last_refresh = self.store.last_fetched()
         self.article_list.border_title = "Articles"
         self._show_sidebar(self.app.size.width >= NARROW)
         self.query_one("#reading-pane").mount(LeadPicture(id="lead-picture"), before=body)
@@ -335,6 +333,8 @@ class ReaderFeatures:
             return
         section = self.view.section if self.view.kind == "section" else ""
         known = frozenset(feed.url for feed in self.config.feeds)
+        from tui.screens.dialogs import AddFeedDialog
+
         dialog = AddFeedDialog(self.settings, section or "", known)
         self.app.push_screen(dialog, self._feed_found)
 
@@ -389,7 +389,7 @@ class ReaderFeatures:
             "Your other feeds.toml content stays as it is."
         )
         self.app.push_screen(
-            ConfirmDialog(question, detail), lambda yes: self._remove_confirmed(feed, yes)
+            _confirm(question, detail), lambda yes: self._remove_confirmed(feed, yes)
         )
 
     def _remove_confirmed(self: MainScreen, feed: FeedState, yes: bool | None) -> None:
@@ -413,6 +413,8 @@ class ReaderFeatures:
 
     def action_feed_health(self: MainScreen) -> None:
         """E: every feed with its status; Enter on one shows its articles."""
+        from tui.screens.health import FeedHealthScreen
+
         self.app.push_screen(FeedHealthScreen(self.store.feeds()), self._health_closed)
 
     def _health_closed(self: MainScreen, feed_id: int | None) -> None:
@@ -422,7 +424,16 @@ class ReaderFeatures:
 
     def failing_feeds(self: MainScreen) -> list[FeedState]:
         """Feeds whose last refresh failed (not-well-formed warnings are not failures)."""
+        from tui.screens.health import feed_status
+
         return [feed for feed in self.store.feeds() if feed_status(feed) == "failing"]
+
+
+def _confirm(question: str, detail: str) -> object:
+    """A yes/no dialog (its module is imported when first needed)."""
+    from tui.screens.dialogs import ConfirmDialog
+
+    return ConfirmDialog(question, detail)
 
 
 __all__ = ["FEATURE_BINDINGS", "ReaderFeatures"]

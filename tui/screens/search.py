@@ -26,17 +26,23 @@ class SearchFeature:
     """Mixin for :class:`~tui.screens.main.MainScreen`."""
 
     @property
-    def search_bar(self: MainScreen) -> SearchBar:
-        return self.query_one(SearchBar)
+    def search_bar(self: MainScreen) -> SearchBar | None:
+        """The bar, once ``/`` has been pressed (it is not part of the first screen)."""
+        found = self.query(SearchBar)
+        return found.first() if found else None
 
     @property
     def searching(self: MainScreen) -> bool:
         """True while the list shows search results."""
         return bool(self.list_query.search)
 
-    def action_search(self: MainScreen) -> None:
+    async def action_search(self: MainScreen) -> None:
         """/: open the search bar (with the current search, to edit it)."""
-        self.search_bar.open(self.list_query.search)
+        bar = self.search_bar
+        if bar is None:
+            bar = SearchBar(id="search-bar")
+            await self.mount(bar, after=self.query_one("Header"))
+        bar.open(self.list_query.search)
 
     def on_search_bar_submitted(self: MainScreen, event: SearchBar.Submitted) -> None:
         event.stop()
@@ -69,11 +75,13 @@ class SearchFeature:
         article_list.border_title = f"Search: {clean_line(text, 40)}"
         article_list.empty_text = "No articles match. Esc clears the search."
         article_list.refresh()
-        self.search_bar.show_count(matches)
+        if self.search_bar is not None:
+            self.search_bar.show_count(matches)
 
     def clear_search(self: MainScreen) -> None:
         """Back to the view as it was before searching; close the bar."""
-        self.search_bar.close()
+        if self.search_bar is not None:
+            self.search_bar.close()
         article_list = self.article_list
         article_list.highlight_terms = []
         article_list.empty_text = "No articles yet. Press r to refresh."

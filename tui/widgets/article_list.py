@@ -129,7 +129,9 @@ class ArticleList(ScrollView, can_focus=True):
         offset = index - number * PAGE
         return page[offset] if offset < len(page) else None
 
-    def update_row(self, article_id: int, *, read: bool | None = None, starred: bool | None = None) -> None:
+    def update_row(
+        self, article_id: int, *, read: bool | None = None, starred: bool | None = None
+    ) -> None:
         """Change one cached row in place (after m, s, or opening) without a query."""
         for number, page in self._pages.items():
             for offset, row in enumerate(page):
@@ -243,7 +245,6 @@ class ArticleList(ScrollView, can_focus=True):
         if strip.cell_length < width:
             strip = strip.extend_cell_length(width, base)
         return strip.crop(0, width)
-
 
     def _title_segments(self, title: str, style: Style) -> list[Segment]:
         """The title, with the parts the search matched highlighted."""

@@ -8,14 +8,17 @@ hidden and the article text keeps its ``[Image: caption]`` line.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.core.images import LeadImage
 from tui.core.sanitize import clean_line
+
+if TYPE_CHECKING:  # lxml is not needed for the first screen
+    from tui.core.images import LeadImage
 
 #: The textual-image widget class to draw pictures with (None: pictures are off).
 PICTURE_WIDGET: type[Widget] | None = None

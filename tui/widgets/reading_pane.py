@@ -30,7 +30,7 @@ class ReadingPane(VerticalScroll, can_focus=True):
     notice: str = ""
     """The note shown above the article now (empty: none)."""
 
-    def compose(self):  # noqa: ANN201
+    def compose(self):
         yield Static("", id="reading-notice", markup=False)
         yield Markdown("", id="article-body", open_links=False)
 

@@ -1,0 +1,51 @@
+"""The refresh's worker processes: forked from a fork server that has their code loaded.
+
+Kept apart from :mod:`tui.core.refresh` so the app can start the fork server before
+its first screen without importing the HTTP client and the parsers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+
+
+def preload_workers() -> None:
+    """Workers fork from a fork server that imported their code once: they start fast
+    and share those pages."""
+    multiprocessing.get_context("forkserver").set_forkserver_preload(
+        ["__main__", "tui.core.ingest"]
+    )
+
+
+def start_helpers() -> None:
+    """Start the fork server and resource tracker now, while stderr is a real file.
+
+    Call before a UI takes over the terminal: Textual replaces ``sys.stderr`` with an
+    object without a file descriptor, and they cannot be started after that.
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    preload_workers()
+    resource_tracker.ensure_running()
+    forkserver.ensure_running()
+
+
+def start_helpers_in_ui() -> None:
+    """:func:`start_helpers` from inside a running Textual app (after its first frame).
+
+    Textual replaces ``sys.stderr`` with an object that has no file descriptor; the
+    helpers get the real one. Nothing happens if they are running already.
+    """
+    real = sys.__stderr__
+    if real is None:
+        return
+    saved = sys.stderr
+    try:
+        real.fileno()
+        sys.stderr = real
+        start_helpers()
+    except (OSError, ValueError):
+        pass
+    finally:
+        sys.stderr = saved
