@@ -7,12 +7,15 @@ Every request is recorded so tests can count fetches and check conditional heade
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import mimetypes
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -152,6 +155,23 @@ class TestServer:
                 target = target / "index.html"
             return target if target.is_file() else None
         return None
+
+
+@contextmanager
+def server_on_port(mounts: dict[str, Path], port: int) -> Iterator[TestServer]:
+    """A :class:`TestServer` on a fixed ``port`` (for snapshots, whose URLs are on screen).
+
+    Test processes that want the same port (``pytest -n``, two runs at once) take turns:
+    an exclusive lock on a file named after the port is held while the server runs.
+    """
+    lock_path = Path(tempfile.gettempdir()) / f"tvnews-test-port-{port}.lock"
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        httpd = TestServer(mounts, port=port)
+        try:
+            yield httpd
+        finally:
+            httpd.stop()
 
 
 def _content_type(file: Path) -> str:

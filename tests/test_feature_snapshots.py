@@ -5,7 +5,6 @@ Feeds are served without dates and on a fixed port, so what the screen shows is 
 
 from __future__ import annotations
 
-import fcntl
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ from textual.command import CommandList
 
 from tests.apphelpers import wait_for
 from tests.conftest import FEEDS, SITE
-from tests.server import Route, TestServer
+from tests.server import Route, TestServer, server_on_port
 from tui.app import TvnewsApp
 from tui.config import load_config
 from tui.core.refresh import refresh
@@ -30,14 +29,10 @@ _DATES = re.compile(rb"\s*<(pubDate|published|updated)>.*?</\1>")
 
 
 @pytest.fixture
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
-    """The site on the fixed port; parallel workers (pytest -n) take turns with a lock."""
-    lock_path = tmp_path_factory.getbasetemp().parent / f"tvnews-port-{SNAPSHOT_PORT}.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        httpd = TestServer({"/feeds/": FEEDS, "/": SITE}, port=SNAPSHOT_PORT)
+def server() -> Iterator[TestServer]:
+    """The site on the fixed port; parallel workers (pytest -n) take turns."""
+    with server_on_port({"/feeds/": FEEDS, "/": SITE}, SNAPSHOT_PORT) as httpd:
         yield httpd
-        httpd.stop()
 
 
 def undated(server: TestServer, path: str, source: Path) -> str:

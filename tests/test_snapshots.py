@@ -10,7 +10,7 @@ import pytest
 
 from tests.apphelpers import SEED_FEED, make_app, wait_for
 from tests.conftest import FEEDS, SITE
-from tests.server import Route, TestServer
+from tests.server import Route, TestServer, server_on_port
 from tui.widgets.reading_pane import ReadingPane
 
 SIZE = (120, 40)
@@ -22,9 +22,8 @@ _DATES = re.compile(rb"\s*<pubDate>.*?</pubDate>")
 @pytest.fixture
 def server() -> Iterator[TestServer]:
     """The loopback site on a fixed port, so URLs shown on screen do not change."""
-    httpd = TestServer({"/feeds/": FEEDS, "/": SITE}, port=SNAPSHOT_PORT)
-    yield httpd
-    httpd.stop()
+    with server_on_port({"/feeds/": FEEDS, "/": SITE}, SNAPSHOT_PORT) as httpd:
+        yield httpd
 
 
 def undated(server: TestServer, path: str, body: bytes) -> str:
