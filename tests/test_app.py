@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Markdown
-
 from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens.main import MainScreen
@@ -17,12 +15,7 @@ SIZE = (120, 40)
 
 
 def headings(app) -> list[str]:
-    markdown = app.screen.query_one("#article-body", Markdown)
-    return [
-        block.source.lstrip("# ").strip() if hasattr(block, "source") else str(block)
-        for block in markdown.children
-        if type(block).__name__ in ("MarkdownH1", "MarkdownH2", "MarkdownH3")
-    ]
+    return app.screen.query_one(ReadingPane).headings
 
 
 async def test_launch_shows_cached_articles_before_any_network(

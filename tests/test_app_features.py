@@ -388,11 +388,13 @@ async def test_reading_width_and_mark_read_on_open_settings(
 ) -> None:
     app = make(tmp_path, feeds_toml(server, "reading_width = 60\nmark_read_on_open = false"))
     async with app.run_test(size=WIDE) as pilot:
-        body = app.screen.query_one("#article-body")
-        assert body.styles.max_width.value == 60
+        pane = app.screen.query_one(ReadingPane)
+        assert pane.reading_width == 60
         await pilot.press("enter")
         await wait_for(pilot, lambda: not main(app).pending)
-        assert body.size.width <= 60
+        assert pane.text_width == 60 < pane.size.width
+        widest = max(len(line.rstrip()) for line in pane.rendered_text)
+        assert 40 < widest <= 60
         assert unread_in_store(app) == 7, "opening did not mark it read"
 
 

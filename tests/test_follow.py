@@ -142,3 +142,24 @@ async def test_failures_show_their_reason_and_enter_twice_fetches_once(
         assert notice.endswith("/slow-article/: HTTP 404 Not Found")
         assert "Could not fetch" in screen_text(app)
         assert "Directors" in app.screen.query_one(ReadingPane).markdown, "feed text still shown"
+
+
+async def test_clicking_a_link_in_the_text_follows_it(server: TestServer, tmp_path: Path) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_row(pilot, app, 1)
+        pane = app.screen.query_one(ReadingPane)
+        await wait_for(pilot, lambda: any("Iron Fist" in line for line in pane.rendered_text))
+        row = next(n for n, line in enumerate(pane.rendered_text) if "Iron Fist" in line)
+        column = pane.rendered_text[row].index("Iron Fist")
+        left, top = pane.gutter.left, pane.gutter.top
+        server.routes["/iron-fist-season-1-review/"] = Route(
+            body=b"<html><head><title>Iron Fist Review</title></head><body><article>"
+            + b"<p>Danny Rand returns to New York after fifteen years away from home.</p>" * 8
+            + b"</article></body></html>",
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        await pilot.click(pane, offset=(left + column + 2, top + row - int(pane.scroll_y)))
+        await wait_for(pilot, lambda: "Danny Rand returns" in pane.markdown)
+        assert server.count("/iron-fist-season-1-review/") == 1

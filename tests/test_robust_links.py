@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from textual.widgets import Markdown
 
 from tests.robust_support import prepared, serve
 from tests.server import TestServer
@@ -80,7 +79,6 @@ async def test_the_app_follows_and_opens_only_http_links(
         await pilot.pause()
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.screen.pending)
-        markdown = app.screen.query_one("#article-body", Markdown)
         pane = app.screen.query_one(ReadingPane)
         before = len(server.requests)
         refused = [
@@ -91,7 +89,7 @@ async def test_the_app_follows_and_opens_only_http_links(
             "relative/path",
         ]
         for href in refused:
-            markdown.post_message(Markdown.LinkClicked(markdown, href))
+            pane.follow_link(href)
             await pilot.pause()
         for link in (
             RelatedLink("next", "x", "file:///etc/passwd"),
@@ -105,7 +103,7 @@ async def test_the_app_follows_and_opens_only_http_links(
         warnings = [n.message for n in app._notifications]
         assert warnings.count("Only http(s) links are followed.") == len(refused) + 2
         assert "Only http(s) links are opened." in warnings
-        markdown.post_message(Markdown.LinkClicked(markdown, f"{server.base}/links/ok"))
+        pane.follow_link(f"{server.base}/links/ok")
         await wait_for(pilot, lambda: server.count("/links/ok") == 1)
         await wait_for(pilot, lambda: "followed" in pane.markdown)
         await pilot.press("q", "q")

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, ProgressBar, Static
+from textual.widgets import Footer, ProgressBar
 
 from tui.config import Config
 from tui.core.errors import TvnewsError
@@ -28,10 +28,10 @@ from tui.core.models import ArticleRow, ListQuery, RelatedLink
 from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
-from tui.core.workers import start_helpers_in_ui
 from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
+from tui.widgets.quiet import TextLine, TitleBar
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 from tui.widgets.sidebar import Sidebar
@@ -72,9 +72,13 @@ class RefreshProgress(Message):
 class RefreshDone(Message):
     """A background refresh finished."""
 
-    def __init__(self, summary: object | None, error: str = "") -> None:
+    def __init__(
+        self, summary: object | None, error: str = "", *, prefetched: bool = False
+    ) -> None:
         self.summary = summary
         self.error = error
+        self.prefetched = prefetched
+        """The refresh cached full articles too (a child process refresh does)."""
         super().__init__()
 
 
@@ -140,12 +144,13 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         """URL -> request id of fetches in flight (Enter twice does not fetch twice)."""
         self.refreshing = False
         self.failing: list[tuple[str, str]] = []
+        self._unread_counted: tuple[ListQuery, int] | None = None
         self.init_features()
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="▶")
+        yield TitleBar(id="title-bar")
         with Horizontal(id="panes"):
             yield Sidebar(id="sidebar")
             yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
@@ -153,7 +158,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
                 yield ReadingPane(id="reading-pane")
                 yield RelatedPanel(id="related-panel")
         with Horizontal(id="status-bar"):
-            yield Static("", id="status-line", markup=False)
+            yield TextLine(id="status-line")
             yield ProgressBar(id="refresh-progress", show_eta=False)
         yield Footer()
 
@@ -171,8 +176,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         self.mount_features()
         self.update_status()
         self.call_after_refresh(self._note_failing)
-        # The refresh workers' fork server starts after the first frame, not before it.
-        self.call_after_refresh(start_helpers_in_ui)
+        self.call_after_refresh(self._preload)
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
         if self.settings.auto_refresh_minutes:
@@ -188,6 +192,16 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         if self.failing:
             self.update_status()
 
+    @work(thread=True, group="preload")
+    def _preload(self) -> None:
+        """Import what opening an article needs, off the UI thread, after the first frame:
+        the first article opens as fast as the next ones."""
+        import tui.core.related
+        import tui.core.render  # noqa: F401
+        from tui.widgets.reading_pane import preload
+
+        preload()
+
     def on_unmount(self) -> None:
         self.store.close()
 
@@ -197,22 +211,32 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
     def article_list(self) -> ArticleList:
         return self.query_one(ArticleList)
 
-    def update_status(self, extra: str = "") -> None:
-        """Article counts, unread, failing feeds, last refresh."""
+    def update_status(self, extra: str = "", *, recount: bool = True) -> None:
+        """Article counts, unread, failing feeds, last refresh.
+
+        ``recount=False`` reuses the last unread count (adjusted by :meth:`_one_read`):
+        counting scans every unread row (~25 ms at 100k), too slow to do per article.
+        """
         total = self.article_list.total
         unread: int | None = None
         if self.list_query.search:  # counting unread matches would search a second time
             parts = [f"{total:,} matching article{'s' * (total != 1)}"]
             self.show_search_state(total)
         else:
-            unread = self.store.count(replace(self.list_query, unread_only=True))
+            query = replace(self.list_query, unread_only=True)
+            counted = self._unread_counted
+            if recount or counted is None or counted[0] != query:
+                unread = self.store.count(query)
+            else:
+                unread = counted[1]
+            self._unread_counted = (query, unread)
             parts = [f"{total:,} articles", f"{unread:,} unread"]
         if self.failing:
             parts.append(f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failing")
         parts += self.status_parts()
         if extra:
             parts.append(extra)
-        self.query_one("#status-line", Static).update(" · ".join(parts))
+        self.query_one("#status-line", TextLine).update(" · ".join(parts))
         if unread is not None:
             self.article_list.border_subtitle = f"{unread:,} unread"
         self.refresh_sidebar()
@@ -235,8 +259,10 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         self.request_id += 1
         if self.settings.mark_read_on_open and not article.read:
             self.store.set_read([article_id], True)
-            self.article_list.update_row(article_id, read=True)
-            self._status_soon()
+            if self.article_list.update_row(article_id, read=True):
+                self._one_read()
+            else:  # not a row of this list (a followed link): count again
+                self.call_after_refresh(self.update_status)
         self._show_article(article_id)
         from tui.core.render import needs_full_text
 
@@ -247,15 +273,12 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
                 self.pending[article.url] = self.request_id
                 self.fetch_full_text(self.request_id, article_id, article.url)
 
-    def _status_soon(self) -> None:
-        """update_status() once the article is on screen (it counts every unread row)."""
-        if getattr(self, "_status_timer", None) is None:
-
-            def due() -> None:
-                self._status_timer = None
-                self.update_status()
-
-            self._status_timer = self.set_timer(0.15, due)
+    def _one_read(self) -> None:
+        """An article of the list was marked read on opening: one fewer unread, no recount."""
+        if self._unread_counted is not None:
+            query, unread = self._unread_counted
+            self._unread_counted = (query, max(unread - 1, 0))
+        self.call_after_refresh(self.update_status, recount=False)
 
     def _show_article(self, article_id: int, notice: str = "") -> None:
         article = self.store.article(article_id)
@@ -541,24 +564,38 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
 
     @work(thread=True, group="refresh", exclusive=True)
     def run_refresh(self, force: bool) -> None:
-        """Worker: refresh every feed on its own event loop and cache connection."""
-        from tui.core.refresh import FeedOutcome, refresh
+        """Worker: refresh every feed in a child process (feeds.toml on disk is the list),
+        so fetching and parsing never slow the keys down; here only its progress is read."""
+        from tui.core.refresh import FeedOutcome
 
         def progress(done: int, total: int, outcome: FeedOutcome) -> None:
             self.post_message(RefreshProgress(done, total, outcome.name, outcome.error))
 
+        in_child = self.config.path is not None
         try:
-            summary = refresh(
-                self.cache_path,
-                self.config.feeds,
-                self.settings,
-                force=force,
-                on_progress=progress,
-            )
+            if self.config.path is not None:
+                from tui.core.refresh_process import refresh_in_child
+
+                summary = refresh_in_child(
+                    self.config.path, self.cache_path, force=force, on_progress=progress
+                )
+            else:  # a config that is not a file: refresh in this process
+                from tui.core.refresh import refresh
+                from tui.core.workers import start_helpers_in_ui
+
+                start_helpers_in_ui()
+
+                summary = refresh(
+                    self.cache_path,
+                    self.config.feeds,
+                    self.settings,
+                    force=force,
+                    on_progress=progress,
+                )
         except TvnewsError as error:
             self.post_message(RefreshDone(None, str(error)))
         else:
-            self.post_message(RefreshDone(summary))
+            self.post_message(RefreshDone(summary, prefetched=in_child))
 
     @on(RefreshProgress)
     def _refresh_progress(self, event: RefreshProgress) -> None:
@@ -576,7 +613,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         summary = event.summary
         self.article_list.reload(keep_cursor=True)
         self.failing = [(o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
-        self.after_refresh(summary)
+        self.after_refresh(summary, prefetch=not event.prefetched)
         if self.failing:
             lines = [
                 f"{clean_line(name, 40)}: {clean_line(reason, 100)}"

@@ -13,10 +13,12 @@ from textual import work
 from textual.binding import Binding
 from textual.content import Content
 
+import tui.widgets.lead_image as lead_image_module
 from tui.core.errors import TvnewsError
 from tui.core.models import Article, FeedState, ListQuery
 from tui.core.sanitize import clean_line
 from tui.widgets.lead_image import LeadPicture
+from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import ALL, STARRED, UNREAD, Sidebar, SidebarCounts, View
 
 if TYPE_CHECKING:
@@ -63,13 +65,12 @@ class ReaderFeatures:
 
     def mount_features(self: MainScreen) -> None:
         """Apply settings to widgets and fill the sidebar; call from ``on_mount``."""
-        width = self.settings.reading_width
-        body = self.query_one("#article-body")
-        body.styles.max_width = width if width else None
+        pane = self.query_one("#reading-pane", ReadingPane)
+        pane.set_reading_width(self.settings.reading_width)
         self.last_refresh = self.store.last_fetched()
         self.article_list.border_title = "Articles"
         self._show_sidebar(self.app.size.width >= NARROW)
-        self.query_one("#reading-pane").mount(LeadPicture(id="lead-picture"), before=body)
+        self.query_one("#right").mount(LeadPicture(id="lead-picture"), before=pane)
         self._update_sidebar()
         self.set_interval(60, self.update_status)
 
@@ -184,8 +185,9 @@ class ReaderFeatures:
         ago = age(self.last_refresh)
         return ["refreshed just now" if ago in ("", "now") else f"refreshed {ago} ago"]
 
-    def after_refresh(self: MainScreen, summary: object) -> None:
-        """A refresh finished: note the time, tell about new articles, prefetch pages."""
+    def after_refresh(self: MainScreen, summary: object, *, prefetch: bool = True) -> None:
+        """A refresh finished: note the time, tell about new articles, prefetch pages
+        (unless the refresh did)."""
         self.last_refresh = time.time()
         new = getattr(summary, "new", 0)
         if new:
@@ -202,7 +204,7 @@ class ReaderFeatures:
                 markup=False,
             )
         self.update_status()
-        if self.settings.prefetch_full_articles:
+        if prefetch and self.settings.prefetch_full_articles:
             self.prefetch_pages()
 
     @work(thread=True, group="prefetch", exclusive=True)
@@ -224,6 +226,8 @@ class ReaderFeatures:
         from tui.core.images import lead_image
         from tui.core.render import split_base
 
+        if lead_image_module.PICTURE_WIDGET is None:  # pictures are off: nothing to do
+            return
         pictures = self.query(LeadPicture)
         if not pictures:
             return

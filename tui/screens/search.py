@@ -41,7 +41,7 @@ class SearchFeature:
         bar = self.search_bar
         if bar is None:
             bar = SearchBar(id="search-bar")
-            await self.mount(bar, after=self.query_one("Header"))
+            await self.mount(bar, after=self.query_one("#title-bar"))
         bar.open(self.list_query.search)
 
     def on_search_bar_submitted(self: MainScreen, event: SearchBar.Submitted) -> None:

@@ -25,6 +25,7 @@ from tui.core.models import ArticleRow
 from tui.core.sanitize import clean_line
 from tui.core.search import match_spans
 from tui.core.timefmt import age
+from tui.widgets.quiet import set_virtual_size
 
 #: Rows fetched from the store at once.
 PAGE = 256
@@ -106,7 +107,7 @@ class ArticleList(ScrollView, can_focus=True):
         """Re-read the count and drop cached pages (after a refresh or a state change)."""
         self._pages.clear()
         self.total = self.source.count() if self.source else 0
-        self.virtual_size = Size(self.size.width, self.total)
+        set_virtual_size(self, Size(self.size.width, self.total))
         cursor = min(self.cursor, max(self.total - 1, 0)) if keep_cursor else 0
         if not keep_cursor:
             self.scroll_to(y=0, animate=False)
@@ -131,8 +132,11 @@ class ArticleList(ScrollView, can_focus=True):
 
     def update_row(
         self, article_id: int, *, read: bool | None = None, starred: bool | None = None
-    ) -> None:
-        """Change one cached row in place (after m, s, or opening) without a query."""
+    ) -> bool:
+        """Change one cached row in place (after m, s, or opening) without a query.
+
+        False when the row is not among the cached pages.
+        """
         for number, page in self._pages.items():
             for offset, row in enumerate(page):
                 if row.id == article_id:
@@ -144,8 +148,9 @@ class ArticleList(ScrollView, can_focus=True):
                         row.read if read is None else read,
                         row.starred if starred is None else starred,
                     )
-                    self.refresh_line(number * PAGE + offset - int(self.scroll_offset.y))
-                    return
+                    self.refresh_line(number * PAGE + offset)
+                    return True
+        return False
 
     @property
     def current(self) -> ArticleRow | None:
@@ -158,8 +163,13 @@ class ArticleList(ScrollView, can_focus=True):
         return max(0, min(value, self.total - 1)) if self.total else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = self.scroll_offset.y
         self.scroll_to_region(Region(0, new, 1, 1), animate=False, immediate=True)
-        self.refresh()
+        if self.scroll_offset.y == top:  # only the two rows changed
+            self.refresh_line(old)
+            self.refresh_line(new)
+        else:
+            self.refresh()
         row = self.row(new)
         self.post_message(self.Highlighted(row.id if row else None, new))
 
@@ -197,7 +207,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.action_select()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self.total)
+        set_virtual_size(self, Size(event.size.width, self.total))
 
     # -- rendering ------------------------------------------------------------------------
 

@@ -1,17 +1,46 @@
-"""The reading pane: an article (or a section listing) rendered as Markdown."""
+"""The reading pane: an article (or a section listing) rendered from Markdown.
+
+One Line-API widget, not a widget per paragraph: the Markdown is rendered once per width
+into lines (Rich's Markdown renderer; feed text is never read as markup), so showing
+another article repaints the pane without changing the screen's layout. A notice line
+(fetching, failed, offline) sits above the text, inside the same lines.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Markdown, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from tui.core.sanitize import clean_text, safe_url
+from tui.widgets.quiet import set_virtual_size
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+#: Rich styles of the Markdown elements, taken from these component classes.
+_THEMED = {
+    "markdown.h1": "reading-pane--h1",
+    "markdown.h2": "reading-pane--h2",
+    "markdown.h3": "reading-pane--h3",
+    "markdown.h4": "reading-pane--h4",
+    "markdown.link": "reading-pane--link",
+    "markdown.link_url": "reading-pane--link",
+    "markdown.block_quote": "reading-pane--quote",
+}
 
 
-class ReadingPane(VerticalScroll, can_focus=True):
-    """Scrollable Markdown; links clicked in the text are passed up, never opened directly."""
+class ReadingPane(ScrollView, can_focus=True):
+    """Scrollable article text; links clicked in it are passed up, never opened directly."""
 
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="reader.down"),
@@ -19,6 +48,11 @@ class ReadingPane(VerticalScroll, can_focus=True):
         Binding("g,home", "scroll_home", "Top", show=False, id="reader.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="reader.bottom"),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "reading-pane--notice",
+        "reading-pane--error",
+        *_THEMED.values(),
+    }
 
     class LinkFollowed(Message):
         """A link in the article text was clicked (already checked to be http(s))."""
@@ -27,36 +61,201 @@ class ReadingPane(VerticalScroll, can_focus=True):
             self.url = url
             super().__init__()
 
-    notice: str = ""
-    """The note shown above the article now (empty: none)."""
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.notice = ""
+        """The note shown above the article now (empty: none)."""
+        self.notice_is_error = False
+        self.reading_width = 0
+        """Widest the text is set (0: the pane's width)."""
+        self._source = ""
+        self._lines: list[Strip] = []
+        self._rendered_width = -1
+        self._relayout_due = False
+        self._theme_rendered: str | None = None
+        self._rich_theme: object | None = None
+        self._pane_width = 0
+        self._notice_key: tuple = ()
+        self._notice_lines: list[Strip] = []
+        self._body_key: tuple = ()
+        self._body_lines: list[Strip] = []
 
-    def compose(self):
-        yield Static("", id="reading-notice", markup=False)
-        yield Markdown("", id="article-body", open_links=False)
+    # -- content --------------------------------------------------------------------------
 
     def show(self, markdown: str, *, notice: str = "") -> None:
         """Replace the content and scroll to the top."""
-        self.query_one("#article-body", Markdown).update(markdown)
-        self.set_notice(notice)
-        self.scroll_home(animate=False)
+        self._source = markdown
+        self.notice = clean_text(notice)
+        self.notice_is_error = False
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._relayout()
 
     def set_notice(self, notice: str, *, error: bool = False) -> None:
-        """A one-line note above the article: fetching, failed (with the reason), offline."""
+        """A note above the article: fetching, failed (with the reason), offline."""
         self.notice = clean_text(notice)
-        widget = self.query_one("#reading-notice", Static)
-        widget.update(self.notice)
-        widget.display = bool(notice)
-        widget.set_class(error, "-error")
+        self.notice_is_error = error
+        self._relayout()
 
     @property
     def markdown(self) -> str:
         """The Markdown shown now."""
-        return self.query_one("#article-body", Markdown).source
+        return self._source
 
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        event.stop()
-        url = safe_url(event.href)
+    @property
+    def headings(self) -> list[str]:
+        """The text of the headings as they are rendered (h1–h6, in order)."""
+        from markdown_it import MarkdownIt
+
+        tokens = MarkdownIt().enable("table").parse(self._source)
+        return [
+            tokens[n + 1].content.strip()
+            for n, token in enumerate(tokens)
+            if token.type == "heading_open" and n + 1 < len(tokens)
+        ]
+
+    @property
+    def rendered_text(self) -> list[str]:
+        """The lines as rendered now, as plain text."""
+        return [strip.text for strip in self._lines]
+
+    @property
+    def text_width(self) -> int:
+        """The width the text is set in now."""
+        width = self.scrollable_content_region.width
+        return min(width, self.reading_width) if self.reading_width else width
+
+    def set_reading_width(self, width: int) -> None:
+        """Set the text no wider than ``width`` cells (0: as wide as the pane)."""
+        self.reading_width = max(width, 0)
+        self._relayout()
+
+    # -- layout and rendering -------------------------------------------------------------
+
+    def _relayout(self) -> None:
+        """Render the lines again, once, before the next frame (content or width changed)."""
+        self._rendered_width = -1
+        if not self._relayout_due:
+            self._relayout_due = True
+            self.call_later(self._render_now)
+
+    def _render_now(self) -> None:
+        self._relayout_due = False
+        pane_width = self.scrollable_content_region.width
+        width = min(pane_width, self.reading_width) if self.reading_width else pane_width
+        if width <= 0:
+            return
+        self._pane_width = pane_width
+        notice_key = (self.notice, self.notice_is_error, width)
+        if notice_key != self._notice_key:
+            self._notice_key, self._notice_lines = notice_key, self._render_notice(width)
+        body_key = (self._source, width, self._theme_rendered)
+        if body_key != self._body_key:
+            self._body_key, self._body_lines = body_key, self._render_body(width)
+        self._lines = [*self._notice_lines, *self._body_lines] or [Strip.blank(width)]
+        self._rendered_width = width
+        set_virtual_size(self, Size(width, len(self._lines)))
+        self.refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._relayout()
+
+    def on_mount(self) -> None:
+        self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        theme = self.app.theme if self.is_attached else None
+        if theme != self._theme_rendered:  # colours are part of the lines
+            self._theme_rendered = theme
+            self._rich_theme = None
+            if self.is_mounted:
+                self._relayout()
+
+    def _render_notice(self, width: int) -> list[Strip]:
+        if not self.notice:
+            return []
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        style = self.get_component_rich_style(
+            "reading-pane--error" if self.notice_is_error else "reading-pane--notice"
+        )
+        lines = console.render_lines(Text(self.notice, style=style), options, pad=False)
+        return [Strip(line) for line in lines] + [Strip([])]
+
+    def _render_body(self, width: int) -> list[Strip]:
+        if not self._source:
+            return []
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        with console.use_theme(self._theme(), inherit=True):
+            lines = console.render_lines(_markdown(self._source), options, pad=False)
+        return [Strip(_unlink(line), Segment.get_line_length(line)) for line in lines]
+
+    def _theme(self):  # -> rich.theme.Theme, imported lazily
+        if self._rich_theme is None:
+            from rich.theme import Theme
+
+            styles = {name: self.get_component_rich_style(cls) for name, cls in _THEMED.items()}
+            self._rich_theme = Theme(styles)
+        return self._rich_theme
+
+    def render_line(self, y: int) -> Strip:
+        if self._rendered_width < 0:
+            self._render_now()
+        index = int(self.scroll_offset.y) + y
+        width = self._pane_width
+        if not 0 <= index < len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        line = self._lines[index]
+        return line.extend_cell_length(width).crop(0, width).apply_style(self.rich_style)
+
+    # -- links ----------------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        href = event.style.meta.get("href") if event.style else None
+        if href:
+            event.stop()
+            self.follow_link(href)
+
+    def follow_link(self, href: str) -> None:
+        """A link in the text was chosen: pass it up if it is http(s), else say why not."""
+        url = safe_url(href)
         if url:
             self.post_message(self.LinkFollowed(url))
         else:
             self.notify("Only http(s) links are followed.", severity="warning")
+
+
+def _markdown(source: str) -> RenderableType:
+    """Rich's Markdown renderer (markdown-it), with every heading set flush left."""
+    return _markdown_class()(source, hyperlinks=True, inline_code_theme="ansi_dark")
+
+
+@cache
+def _markdown_class() -> type:
+    """Rich's Markdown with h1 not centred (imported when the first article opens)."""
+    from rich.markdown import Heading, Markdown
+
+    class LeftHeading(Heading):
+        LEVEL_ALIGN: ClassVar = dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "left")
+
+    class ArticleMarkdown(Markdown):
+        elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading}
+
+    return ArticleMarkdown
+
+
+def preload() -> None:
+    """Import the Markdown renderer now (from a thread after the first screen): the
+    first article then opens as fast as the others."""
+    _markdown_class()
+
+
+def _unlink(line: list[Segment]) -> list[Segment]:
+    """Links become a click target (``href`` in the style's meta), not terminal hyperlinks."""
+    out = []
+    for text, style, control in line:
+        if style is not None and style.link:
+            style = style.update_link(None) + Style.from_meta({"href": style.link})
+        out.append(Segment(text, style, control))
+    return out

@@ -1,0 +1,118 @@
+"""A refresh in a child process, reporting its progress as JSON lines.
+
+The app refreshes this way: fetching, parsing and writing 100k articles in the app's own
+process would compete with the interface for the interpreter, and keys would lag. The
+child runs at a lower priority; the app reads one line per feed and a summary at the end.
+
+    python -m tui.core.refresh_process CONFIG CACHE [--force]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from tui.core.errors import TvnewsError
+from tui.core.refresh import FeedOutcome, RefreshSummary
+
+#: Niceness added to the child: the interface comes first on a busy machine.
+NICENESS = 5
+
+
+def refresh_in_child(
+    config_path: Path,
+    cache_path: Path,
+    *,
+    force: bool = False,
+    on_progress: Callable[[int, int, FeedOutcome], None] | None = None,
+) -> RefreshSummary:
+    """Run a refresh of ``config_path``'s feeds into ``cache_path`` in a child process."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-m", "tui.core.refresh_process", str(config_path), str(cache_path)]
+    if force:
+        command.append("--force")
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        encoding="utf-8",
+    )
+    summary: RefreshSummary | None = None
+    assert child.stdout is not None and child.stderr is not None
+    try:
+        for line in child.stdout:
+            message = json.loads(line)
+            if "progress" in message:
+                done, total, outcome = message["progress"]
+                if on_progress is not None:
+                    on_progress(done, total, FeedOutcome(**outcome))
+            elif "summary" in message:
+                outcomes = [FeedOutcome(**item) for item in message["summary"]["outcomes"]]
+                summary = RefreshSummary(outcomes, message["summary"]["seconds"])
+            elif "error" in message:
+                raise TvnewsError(message["error"])
+        errors = child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+    if summary is None:
+        last = errors.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
+        raise TvnewsError(f"the refresh stopped: {last[0][:300]}")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child side: refresh (and prefetch full articles if the settings say so), one JSON
+    line per feed, then the summary."""
+    args = sys.argv[1:] if argv is None else argv
+    config_path, cache_path = Path(args[0]), Path(args[1])
+    force = "--force" in args[2:]
+    with contextlib.suppress(OSError):  # not allowed here: run at the same priority
+        os.nice(NICENESS)
+
+    def say(message: dict) -> None:
+        print(json.dumps(message), flush=True)
+
+    from tui.config import load_config
+    from tui.core.refresh import refresh
+
+    try:
+        config = load_config(config_path)
+        summary = refresh(
+            cache_path,
+            config.feeds,
+            config.settings,
+            force=force,
+            on_progress=lambda done, total, outcome: say(
+                {"progress": [done, total, asdict(outcome)]}
+            ),
+        )
+        if config.settings.prefetch_full_articles:
+            from tui.core.prefetch import prefetch_full_articles
+
+            prefetch_full_articles(cache_path, config.settings)
+    except TvnewsError as error:
+        say({"error": str(error)})
+        return 1
+    say(
+        {"summary": {"outcomes": [asdict(o) for o in summary.outcomes], "seconds": summary.seconds}}
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
