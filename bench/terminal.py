@@ -195,6 +195,16 @@ def _run_all(
     finally:
         pane.close()
 
+    print("keys in a bare Textual list (the baseline)", flush=True)
+    bare_list = _with_env(bench, [sys.executable, str(Path(__file__).parent / "bare_list.py")])
+    pane = drive.Pane(bare_list, SIZE)
+    try:
+        if not pane.wait("bare Textual list", 60):
+            raise RuntimeError("the bare list did not start")
+        results.keys_bare = _keys(pane, presses)
+    finally:
+        pane.close()
+
     print("search in newsboat", flush=True)
     pane = drive.Pane(newsboat_cmd, SIZE)
     try:

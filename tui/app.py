@@ -9,10 +9,16 @@ from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
 
-from tui.commands import TvnewsCommands, binding_groups, known_binding_ids
 from tui.config import Config
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
+
+
+def _tvnews_commands() -> type:
+    """The palette's provider, imported when the palette first opens (not at start-up)."""
+    from tui.commands import TvnewsCommands
+
+    return TvnewsCommands
 
 
 class TvnewsApp(App[None]):
@@ -20,7 +26,7 @@ class TvnewsApp(App[None]):
 
     CSS_PATH = "tvnews.tcss"
     TITLE = "tvnews"
-    COMMANDS = App.COMMANDS | {TvnewsCommands}
+    COMMANDS = App.COMMANDS | {_tvnews_commands}
     BINDINGS = [
         Binding("q", "back_or_quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
@@ -48,6 +54,15 @@ class TvnewsApp(App[None]):
         self.push_screen(MainScreen(self.config, self.cache_path))
         if self.notice:
             self.notify(self.notice, severity="warning", timeout=30, markup=False)
+        if self.config.keys:
+            self.call_after_refresh(self._check_key_ids)
+        self._theme_timer = None
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _check_key_ids(self) -> None:
+        """Say which ids in ``[keys]`` name no binding."""
+        from tui.commands import known_binding_ids
+
         unknown = sorted(set(self.config.keys) - known_binding_ids(self))
         if unknown:
             self.notify(
@@ -57,8 +72,6 @@ class TvnewsApp(App[None]):
                 timeout=10,
                 markup=False,
             )
-        self._theme_timer = None
-        self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, theme: Theme) -> None:
         """Save the chosen theme to feeds.toml once the choice settles."""
@@ -92,6 +105,7 @@ class TvnewsApp(App[None]):
 
     def action_help(self) -> None:
         """Show every key."""
+        from tui.commands import binding_groups
         from tui.screens.help import HelpScreen, binding_rows
 
         if isinstance(self.screen, HelpScreen):

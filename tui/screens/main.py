@@ -174,7 +174,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         self.call_after_refresh(self.query_one(ReadingPane).show, WELCOME)
         self.query_one(RelatedPanel).show_links(())
         self.mount_features()
-        self.update_status()
+        self.call_after_refresh(self.update_status)  # it counts unread rows: after the list
         self.call_after_refresh(self._note_failing)
         self.call_after_refresh(self._preload)
         if self.settings.refresh_on_start and self.config.feeds:
