@@ -1,6 +1,6 @@
 """tvnews next to newsboat, in one run: refresh, first paint, keys, search, memory.
 
-    python bench/run.py            # the whole suite (about 10 minutes on 2 cores)
+    python bench/run.py            # the whole suite (about 15 minutes on 2 cores)
     python bench/run.py --quick    # a small smoke run (about 1 minute)
 
 Generates RSS feeds (bench/feeds.py), serves them from loopback hosts (bench/server.py),
@@ -203,7 +203,7 @@ class Bench:
             terminal.run_all(self, config, data, nb, feeds, items)
         self.results.seconds = time.time() - started
         self.results.load_after = os.getloadavg()[0]
-        text = report.render(self.results)
+        text = report.render(self.results) + self.quality()
         print()
         print(text)
         self.args.out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +212,19 @@ class Bench:
             json.dumps(report.as_json(self.results), indent=2)
         )
         print(f"\nwritten to {self.args.out / 'results.md'}")
+
+    def quality(self) -> str:
+        """The extraction and related-link benchmarks' own reports (they need ../shared)."""
+        if self.args.quick or not (REPO.parent / "shared" / "fixtures").is_dir():
+            return ""
+        parts = []
+        for script in ("extraction.py", "related.py"):
+            print(f"{script} …", flush=True)
+            done = subprocess.run(
+                [sys.executable, str(BENCH / script)], capture_output=True, text=True, env=self.env
+            )
+            parts.append(f"\n## {script}\n\n```\n{done.stdout.strip()}\n```\n")
+        return "".join(parts)
 
     def close(self) -> None:
         if self.server is not None:
