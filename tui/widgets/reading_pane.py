@@ -25,7 +25,7 @@ from tui.core.sanitize import clean_text, safe_url
 from tui.widgets.quiet import set_virtual_size
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from rich.console import Console, ConsoleOptions, RenderableType
 
 #: Rich styles of the Markdown elements, taken from these component classes.
 _THEMED = {
@@ -36,6 +36,7 @@ _THEMED = {
     "markdown.link": "reading-pane--link",
     "markdown.link_url": "reading-pane--link",
     "markdown.block_quote": "reading-pane--quote",
+    "markdown.hr": "reading-pane--rule",
 }
 
 
@@ -175,7 +176,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if not self.notice:
             return []
         console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
+        options = _options(console, width)
         style = self.get_component_rich_style(
             "reading-pane--error" if self.notice_is_error else "reading-pane--notice"
         )
@@ -186,7 +187,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if not self._source:
             return []
         console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
+        options = _options(console, width)
         with console.use_theme(self._theme(), inherit=True):
             lines = console.render_lines(_markdown(self._source), options, pad=False)
         return [Strip(_unlink(line), Segment.get_line_length(line)) for line in lines]
@@ -226,6 +227,15 @@ class ReadingPane(ScrollView, can_focus=True):
             self.notify("Only http(s) links are followed.", severity="warning")
 
 
+def _options(console: Console, width: int) -> ConsoleOptions:
+    """Render ``width`` cells wide, with Unicode rules and boxes (Textual's console has no
+    real file, so Rich would fall back to ASCII)."""
+    options = console.options.update(width=width, height=None, highlight=False)
+    options = options.copy()
+    options.encoding = "utf-8"
+    return options
+
+
 def _markdown(source: str) -> RenderableType:
     """Rich's Markdown renderer (markdown-it), with every heading set flush left."""
     return _markdown_class()(source, hyperlinks=True, inline_code_theme="ansi_dark")
@@ -234,13 +244,20 @@ def _markdown(source: str) -> RenderableType:
 @cache
 def _markdown_class() -> type:
     """Rich's Markdown with h1 not centred (imported when the first article opens)."""
-    from rich.markdown import Heading, Markdown
+    from rich.markdown import Heading, HorizontalRule, Markdown
+    from rich.rule import Rule
+    from rich.text import Text
 
     class LeftHeading(Heading):
         LEVEL_ALIGN: ClassVar = dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "left")
 
+    class LineRule(HorizontalRule):
+        def __rich_console__(self, console, options):
+            yield Rule(style=console.get_style("markdown.hr", default="none"))
+            yield Text()
+
     class ArticleMarkdown(Markdown):
-        elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading}
+        elements: ClassVar = {**Markdown.elements, "heading_open": LeftHeading, "hr": LineRule}
 
     return ArticleMarkdown
 
