@@ -95,6 +95,8 @@ class ArticleList(ScrollView, can_focus=True):
         self.highlight_terms: list[str] = []
         """Search words whose matches in titles are highlighted (empty: none)."""
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
+        self._strips: dict[tuple, Strip] = {}
+        """Rendered rows (a row is the same until its data, width, cursor or age change)."""
 
     # -- data -----------------------------------------------------------------------------
 
@@ -222,7 +224,20 @@ class ArticleList(ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        return self._render_row(row, width, index == self.cursor)
+        is_cursor = index == self.cursor
+        key = (row, width, is_cursor, is_cursor and self.has_focus, age(row.published))
+        key += tuple(self.highlight_terms)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, is_cursor)
+            if len(self._strips) > 4 * PAGE:
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # colours (theme, focus) are part of the cached rows
 
     def _render_row(self, row: ArticleRow, width: int, is_cursor: bool) -> Strip:
         base = self.get_component_rich_style(
