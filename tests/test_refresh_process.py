@@ -41,5 +41,5 @@ def test_a_child_refresh_reports_each_feed_and_fills_the_cache(
 def test_a_child_refresh_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad = tmp_path / "feeds.toml"
     bad.write_text("[[feeds]]\nurl = 'ftp://example.com/feed'\n")
-    with pytest.raises(TvnewsError, match="feeds.toml"):
+    with pytest.raises(TvnewsError, match=r"feeds\.toml"):
         refresh_in_child(bad, tmp_path / "cache.sqlite3")

@@ -173,7 +173,12 @@ def run_app(context: Context) -> int:
 
 def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
     """Refresh every configured feed; print progress (on a TTY) and a summary."""
+    from tui.core.workers import collect_less, skip_unused_imports
+
+    skip_unused_imports()
     from tui.core.refresh import FeedOutcome, refresh
+
+    collect_less()
 
     context.open_store().close()
     tty = sys.stderr.isatty() and not args.quiet

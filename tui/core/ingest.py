@@ -1,8 +1,8 @@
-"""Parse a fetched feed and store it, in a refresh worker: one transaction per feed.
+"""Parse a fetched feed and store it in a worker process: one transaction per feed.
 
-Parsing and writing in the worker processes keeps the refresh's event loop free for the
-network (a writer thread beside it waits for the GIL after every SQLite call) and lets
-one worker write while another parses. Each worker keeps one cache connection.
+Used when a refresh is given a process pool (``Refresher(parse_pool=...)``); by default
+a refresh parses and writes on threads of its own process (:mod:`tui.core.refresh`).
+Each worker keeps one cache connection.
 """
 
 from __future__ import annotations

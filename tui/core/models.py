@@ -136,3 +136,51 @@ class ListQuery:
     """Full-text query (FTS5), empty for none."""
     sort: str = "date"
     """``date`` (newest first) or ``feed`` (by feed name, then newest first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    """What happened to one feed in a refresh."""
+
+    url: str
+    name: str
+    new: int = 0
+    not_modified: bool = False
+    skipped: bool = False
+    error: str = ""
+
+
+@dataclass(slots=True)
+class RefreshSummary:
+    """The whole run: shown by the CLI and the app's status line."""
+
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        """New articles, all feeds."""
+        return sum(outcome.new for outcome in self.outcomes)
+
+    @property
+    def failures(self) -> list[FeedOutcome]:
+        """Feeds that failed, with their reasons."""
+        return [outcome for outcome in self.outcomes if outcome.error]
+
+    @property
+    def fetched(self) -> int:
+        """Feeds asked for (not skipped)."""
+        return sum(not outcome.skipped for outcome in self.outcomes)
+
+    def describe(self) -> str:
+        """One line: ``12 new articles from 9 feeds, 1 failed, 3 unchanged (0.8 s)``."""
+        unchanged = sum(outcome.not_modified for outcome in self.outcomes)
+        parts = [f"{self.new} new article{'s' * (self.new != 1)} from {self.fetched} feeds"]
+        if self.failures:
+            parts.append(f"{len(self.failures)} failed")
+        if unchanged:
+            parts.append(f"{unchanged} unchanged")
+        skipped = len(self.outcomes) - self.fetched
+        if skipped:
+            parts.append(f"{skipped} not due")
+        return ", ".join(parts) + f" ({self.seconds:.1f} s)"

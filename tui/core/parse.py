@@ -53,8 +53,18 @@ def _fix_char_ref(match: re.Match[bytes]) -> bytes:
 
 
 def _storable(text: str) -> str:
-    """Text the cache keeps whole: no NUL (SQLite's JSON and text functions stop at it)."""
-    return _SURROGATES.sub("\ufffd", text.replace("\x00", "")) if text else text
+    """Text the cache keeps whole: no NUL (SQLite's JSON and text functions stop at it),
+    no lone surrogate (not UTF-8). Checked without a regex scan in the usual case."""
+    if not text:
+        return text
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _SURROGATES.sub("\ufffd", text)
+    return text
 
 
 def _scrub(value: Any) -> Any:
@@ -114,11 +124,24 @@ def _plain(value: str | None, limit: int = MAX_TITLE) -> str:
     """Strip tags and entities from a title-like field."""
     if not value:
         return ""
-    return clean_line(html.unescape(_TAGS.sub(" ", value[: limit * 4])), limit)
+    value = value[: limit * 4]
+    if "<" in value:
+        value = _TAGS.sub(" ", value)
+    return clean_line(html.unescape(value), limit)
+
+
+_DATE_KEYS = (
+    ("published_stamp", "published_parsed"),
+    ("updated_stamp", "updated_parsed"),
+    ("created_stamp", "created_parsed"),
+)
 
 
 def _date(entry: Any) -> float | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+    for stamp_key, key in _DATE_KEYS:
+        stamp = entry.get(stamp_key)  # the fast path's Unix time (feedparser: a struct_time)
+        if stamp is not None:
+            return float(stamp)
         parsed = entry.get(key)
         if parsed:
             try:
@@ -148,6 +171,15 @@ def _base_tag(base: str) -> str:
     return f'<base href="{html.escape(base, quote=True)}">' if safe_url(base) else ""
 
 
+def _guid(given: Any, link: str, title: str, summary: str, content: str) -> str:
+    """An entry's identity: its id, else its link, else a digest of what it says."""
+    guid = str(given or "").strip() or link
+    if not guid:
+        digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
+        guid = f"tvnews:{digest.hexdigest()}"
+    return _storable(guid[:2000])
+
+
 def _entry(raw: Any, feed_url: str, position: int) -> ParsedEntry:
     link = safe_url(raw.get("link"), feed_url) or ""
     summary = raw.get("summary", "") or ""
@@ -164,12 +196,8 @@ def _entry(raw: Any, feed_url: str, position: int) -> ParsedEntry:
     if not title:
         words = _plain(raw.get("summary") or (contents[0]["value"] if contents else ""), 80)
         title = words or "(untitled)"
-    guid = str(raw.get("id") or "").strip() or link
-    if not guid:
-        digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
-        guid = f"tvnews:{digest.hexdigest()}"
     return ParsedEntry(
-        guid=_storable(guid[:2000]),
+        guid=_guid(raw.get("id"), link, title, summary, content),
         url=link,
         title=title,
         author=_author(raw),
@@ -248,12 +276,8 @@ def _json_item(item: dict[str, Any], feed_url: str) -> ParsedEntry:
     names = [a.get("name", "") for a in authors if isinstance(a, dict)]
     summary = str(item.get("summary") or "")
     title = _plain(str(item.get("title") or "")) or _plain(summary or content, 80) or "(untitled)"
-    guid = str(item.get("id") or "").strip() or link
-    if not guid:
-        digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
-        guid = f"tvnews:{digest.hexdigest()}"
     return ParsedEntry(
-        guid=_storable(guid[:2000]),
+        guid=_guid(item.get("id"), link, title, summary, content),
         url=link,
         title=title,
         author=_plain(", ".join(str(n) for n in names if n), 200),

@@ -221,6 +221,9 @@ def _copy_all(source: Path, store: Store) -> tuple[int, int, int]:
         db.execute("BEGIN IMMEDIATE")
         for table in SALVAGED_TABLES:
             _copy_table(old, db, table)
+        # Everything copied waits for the search index (before any delete below, which
+        # takes out of the index only what is not waiting).
+        db.execute("INSERT OR IGNORE INTO search_pending(id) SELECT id FROM articles")
         # Articles whose feed row was lost: keep starred ones as saved pages, drop the rest.
         orphans = "feed_id IS NOT NULL AND feed_id NOT IN (SELECT id FROM feeds)"
         db.execute(f"DELETE FROM articles WHERE {orphans} AND starred = 0")

@@ -1,28 +1,34 @@
-"""Refresh: due feeds -> fetch -> parse (worker processes) -> store, one transaction per feed.
+"""Refresh: due feeds -> fetch -> parse -> store, one transaction per feed.
 
 The CLI (``tvnews refresh``) and the app share this; progress arrives through a callback.
+
+Everything runs in this process: the event loop downloads, one thread parses (lxml
+reads plain RSS without holding the GIL) and one thread writes (SQLite releases the GIL
+too), so the three overlap without the memory and start-up cost of worker processes. Only
+a big refresh whose threads fall behind starts one helper process (see
+:data:`HELPER_AFTER_BYTES`); a run of 304s starts nothing and loads no parser. A caller may
+still pass a process pool (``parse_pool``) to parse and save every feed in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError, ParseError, TvnewsError
 from tui.core.fetch import Fetcher, Limits, RetryLater
-from tui.core.ingest import ingest, ready
-from tui.core.parse import looks_like_html
+from tui.core.models import FeedOutcome, RefreshSummary
 from tui.core.store import Store
-from tui.core.workers import preload_workers
-from tui.core.workers import start_helpers as start_helpers  # for older callers
+
+if TYPE_CHECKING:
+    from tui.core.models import ParsedFeed
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, "
@@ -30,71 +36,43 @@ FEED_ACCEPT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class FeedOutcome:
-    """What happened to one feed in a refresh."""
-
-    url: str
-    name: str
-    new: int = 0
-    not_modified: bool = False
-    skipped: bool = False
-    error: str = ""
-
-
-@dataclass(slots=True)
-class RefreshSummary:
-    """The whole run: shown by the CLI and the app's status line."""
-
-    outcomes: list[FeedOutcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def new(self) -> int:
-        """New articles, all feeds."""
-        return sum(outcome.new for outcome in self.outcomes)
-
-    @property
-    def failures(self) -> list[FeedOutcome]:
-        """Feeds that failed, with their reasons."""
-        return [outcome for outcome in self.outcomes if outcome.error]
-
-    @property
-    def fetched(self) -> int:
-        """Feeds asked for (not skipped)."""
-        return sum(not outcome.skipped for outcome in self.outcomes)
-
-    def describe(self) -> str:
-        """One line: ``12 new articles from 9 feeds, 1 failed, 3 unchanged (0.8 s)``."""
-        unchanged = sum(outcome.not_modified for outcome in self.outcomes)
-        parts = [f"{self.new} new article{'s' * (self.new != 1)} from {self.fetched} feeds"]
-        if self.failures:
-            parts.append(f"{len(self.failures)} failed")
-        if unchanged:
-            parts.append(f"{unchanged} unchanged")
-        skipped = len(self.outcomes) - self.fetched
-        if skipped:
-            parts.append(f"{skipped} not due")
-        return ", ".join(parts) + f" ({self.seconds:.1f} s)"
-
-
 ProgressCallback = Callable[[int, int, FeedOutcome], None]
+
+#: New articles indexed for search at once while the writer has nothing else to do: one
+#: large batch costs less than many small ones (each one merges into the index).
+INDEX_BATCH = 2000
+#: A big refresh gets one helper process, on the other core, that parses and saves the
+#: feeds the threads cannot keep up with: once this many bytes of feeds have arrived and
+#: this many feeds wait to be parsed or saved. A smaller refresh stays in one lean process.
+HELPER_AFTER_BYTES = 32_000_000
+HELPER_BACKLOG = 4
+#: WAL pages written between checkpoints on the refresh's connection (SQLite's default is
+#: 1000): fewer, larger checkpoints, each one a sync.
+WAL_PAGES = 4000
 
 
 def make_parse_pool(workers: int | None = None) -> Executor:
-    """A process pool for feedparser (CPU-bound); forkserver is safe beside threads."""
+    """A process pool (page extraction, or a caller's parse pool); forkserver is safe beside
+    threads. Its workers start on the first task, not here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tui.core.workers import preload_workers
+
     context = multiprocessing.get_context("forkserver")
     preload_workers()
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 2, mp_context=context)
 
 
-def _warm_up(pool: Executor) -> None:
-    """Have the pool start its workers (they import their code while feeds download)."""
+def _started(pool: Executor) -> bool:
+    """Start ``pool``'s worker and wait until it has loaded its code; False if it cannot
+    start (then the refresh does without it)."""
+    from tui.core.ingest import ready
+
     try:
-        for _ in range(os.cpu_count() or 2):
-            pool.submit(ready)
-    except RuntimeError:  # the pool was shut down already (a very short refresh)
-        pass
+        return bool(pool.submit(ready).result(timeout=60))
+    except Exception:
+        return False
 
 
 def fetch_limits(settings: Settings, max_bytes: int | None = None) -> Limits:
@@ -125,13 +103,22 @@ class Refresher:
         self.parse_pool = parse_pool
         self.on_progress = on_progress
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvnews-store")
+        self._parser: ThreadPoolExecutor | None = None
         self._store: Store | None = None
         self._done = 0
         self._total = 0
         self._in_flight = asyncio.Semaphore(1)
         self._states: dict[str, tuple] = {}
-        self._warm: asyncio.Future[None] | None = None
         self._fresh: list[int] = []
+        self._saving = 0
+        self._unindexed = 0
+        self._received = 0
+        self._parsing = 0
+        self._helper: Executor | None = None
+        #: Feeds the helper process parsed and saved (for the curious and the tests).
+        self.helped = 0
+        self._helper_ready: asyncio.Future[bool] | None = None
+        self._indexing: asyncio.Future[object] | None = None
 
     async def _db(self, method: str, *args: object, **kwargs: object) -> object:
         """Call a Store method on the single writer thread."""
@@ -139,6 +126,7 @@ class Refresher:
         def call() -> object:
             if self._store is None:
                 self._store = Store(self.cache_path)
+                self._store.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
             return getattr(self._store, method)(*args, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, call)
@@ -147,41 +135,40 @@ class Refresher:
         """Refresh ``feeds`` (those due, or all with ``force``) and return the summary."""
         started = time.perf_counter()
         summary = RefreshSummary()
-        own_pool = self.parse_pool is None
-        pool = self.parse_pool or make_parse_pool()
         try:
             self._total = len(feeds)
             self._done = 0
             self._in_flight = asyncio.Semaphore(self.settings.max_connections + 4)
-            self._warm = None
             self._states = await self._db("feed_states", [feed.url for feed in feeds])  # type: ignore[assignment]
             async with Fetcher(fetch_limits(self.settings)) as fetcher:
-                tasks = [self._one(fetcher, pool, feed, force) for feed in feeds]
+                tasks = [self._one(fetcher, feed, force) for feed in feeds]
                 summary.outcomes = list(await asyncio.gather(*tasks))
             if self._fresh:  # 304s: one transaction for all (losing them costs a 304 again)
                 await self._db("record_not_modified_many", self._fresh)
             if self.settings.keep_days or self.settings.keep_per_feed:
                 await self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
-            if self._store is not None:  # index the new articles for search, in one go
+            if self._indexing is not None:
+                await self._indexing
+            if self._store is not None:  # index the rest of the new articles for search
                 await self._db("update_search_index")
         finally:
-            if own_pool:
-                pool.shutdown(wait=False, cancel_futures=True)
+            if self._parser is not None:
+                self._parser.shutdown(wait=True, cancel_futures=True)
+            if self._helper is not None:
+                await asyncio.to_thread(self._helper.shutdown, True, cancel_futures=True)
             if self._store is not None:
                 await self._db("close")
             self._writer.shutdown(wait=True)
         summary.seconds = time.perf_counter() - started
         return summary
 
-    async def _one(
-        self, fetcher: Fetcher, pool: Executor, feed: FeedConfig, force: bool
-    ) -> FeedOutcome:
+    async def _one(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
         name = feed.name or feed.url
         try:
             # A bounded number of feeds between fetch and stored, so bodies do not pile up
-            # in memory while the workers catch up.
+            # in memory while parsing and saving catch up.
             async with self._in_flight:
-                outcome = await self._refresh_feed(fetcher, pool, feed, force)
+                outcome = await self._refresh_feed(fetcher, feed, force)
         except TvnewsError as error:
             outcome = FeedOutcome(feed.url, name, error=str(error) or type(error).__name__)
         except sqlite3.DatabaseError:
@@ -194,9 +181,7 @@ class Refresher:
             self.on_progress(self._done, self._total, outcome)
         return outcome
 
-    async def _refresh_feed(
-        self, fetcher: Fetcher, pool: Executor, feed: FeedConfig, force: bool
-    ) -> FeedOutcome:
+    async def _refresh_feed(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
         name = feed.name or feed.url
         state = self._states.get(feed.url) or await self._db("feed_fetch_state", feed.url)
         feed_id, etag, last_modified, last_fetched, not_before = state  # type: ignore[misc]
@@ -216,22 +201,14 @@ class Refresher:
                 self._fresh.append(feed_id)
                 return FeedOutcome(feed.url, name, not_modified=True)
             body, url, content_type = response.body, response.url, response.content_type
+            etag, modified = response.etag, response.last_modified
+            # Imported on the first feed that changed: a run of 304s never loads the parsers.
+            from tui.core.parse import looks_like_html
+
             if looks_like_html(body, content_type):
                 body, url, content_type = await self._discover(fetcher, body, url)
-            # The worker parses and stores the feed (one transaction) and says what was new.
-            await self._start_workers(pool)
-            loop = asyncio.get_running_loop()
-            new = await loop.run_in_executor(
-                pool,
-                ingest,
-                str(self.cache_path),
-                feed_id,
-                body,
-                url,
-                content_type,
-                response.etag,
-                response.last_modified,
-            )
+            del response  # the body is the only large thing kept from here on
+            new = await self._ingest(feed_id, body, url, content_type, etag, modified)
         except RetryLater as error:
             await self._db("record_failure", feed_id, str(error), error.not_before)
             raise
@@ -240,15 +217,74 @@ class Refresher:
             raise
         return FeedOutcome(feed.url, name, new=int(new))
 
-    async def _start_workers(self, pool: Executor) -> None:
-        """Start the pool's workers once, on the first feed to parse (none for a run of 304s).
+    async def _ingest(
+        self, feed_id: int, body: bytes, url: str, content_type: str, etag: str, modified: str
+    ) -> int:
+        """Parse ``body`` and store it (one transaction); return how many articles are new.
 
-        From a thread: starting the fork server blocks until it is up, and the other
-        feeds keep downloading meanwhile.
+        Parsing runs on its own thread, saving on the writer's; the helper process of a big
+        refresh (or the caller's pool) does both for the feeds given to it.
         """
-        if self._warm is None:
-            self._warm = asyncio.ensure_future(asyncio.to_thread(_warm_up, pool))
-        await self._warm
+        loop = asyncio.get_running_loop()
+        self._received += len(body)
+        pool = self.parse_pool or self._helper_for_backlog()
+        if pool is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            from tui.core.ingest import ingest
+
+            args = (str(self.cache_path), feed_id, body, url, content_type, etag, modified)
+            try:
+                new = await loop.run_in_executor(pool, ingest, *args)
+                self.helped += pool is self._helper
+                return new
+            except BrokenProcessPool:
+                if pool is self.parse_pool:
+                    raise
+                self._helper_ready = None  # it died: the rest is parsed here
+        from tui.core.parse import parse_feed
+
+        if self._parser is None:
+            self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvnews-parse")
+        self._parsing += 1
+        try:
+            parsed: ParsedFeed = await loop.run_in_executor(
+                self._parser, parse_feed, body, url, content_type
+            )
+        finally:
+            self._parsing -= 1
+        del body
+        self._saving += 1
+        try:
+            saved = await self._db("save_feed", feed_id, parsed, etag=etag, last_modified=modified)
+        finally:
+            self._saving -= 1
+        new = int(saved)  # type: ignore[call-overload]
+        self._unindexed += new
+        self._index_when_idle()
+        return new
+
+    def _helper_for_backlog(self) -> Executor | None:
+        """The helper process, when this refresh is big and feeds wait for the parsing and
+        writing threads; started (from a thread: it takes a moment) when first wanted."""
+        if self._parsing + self._saving < HELPER_BACKLOG or self._received < HELPER_AFTER_BYTES:
+            return None
+        if self._helper is None:
+            self._helper = make_parse_pool(1)
+            self._helper_ready = asyncio.ensure_future(asyncio.to_thread(_started, self._helper))
+        ready = self._helper_ready
+        if ready is None or not ready.done() or ready.cancelled() or ready.exception():
+            return None
+        return self._helper if ready.result() else None
+
+    def _index_when_idle(self) -> None:
+        """Index a batch of new articles for search while the writer has no feed to save
+        (whatever is left is indexed at the end, in one go)."""
+        busy = self._indexing is not None and not self._indexing.done()
+        if self._saving or busy or self._unindexed < INDEX_BATCH:
+            return
+        self._unindexed = 0
+        self._indexing = asyncio.ensure_future(self._db("update_search_index"))
 
     async def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> tuple[bytes, str, str]:
         """The URL served a web page: follow its ``<link rel="alternate">`` feed, once."""

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from tui.core.errors import TvnewsError
-from tui.core.refresh import FeedOutcome, RefreshSummary
+from tui.core.models import FeedOutcome, RefreshSummary
 
 #: Niceness added to the child: the interface comes first on a busy machine.
 NICENESS = 5
@@ -87,8 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: dict) -> None:
         print(json.dumps(message), flush=True)
 
+    from tui.core.workers import collect_less, skip_unused_imports
+
+    skip_unused_imports()
     from tui.config import load_config
     from tui.core.refresh import refresh
+
+    collect_less()
 
     try:
         config = load_config(config_path)

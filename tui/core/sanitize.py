@@ -46,7 +46,12 @@ def clean_line(text: str | None, limit: int = MAX_LINE) -> str:
     """Sanitize and fold to one line of at most ``limit`` characters."""
     if not text:
         return ""
-    line = _SPACES.sub(" ", _UNSAFE.sub("", text[: limit * 4])).strip()
+    text = text[: limit * 4]
+    if text.isprintable() and "  " not in text:
+        # Every character the two patterns act on is unprintable, but the plain space.
+        line = text.strip()
+    else:
+        line = _SPACES.sub(" ", _UNSAFE.sub("", text)).strip()
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line

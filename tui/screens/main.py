@@ -566,7 +566,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
     def run_refresh(self, force: bool) -> None:
         """Worker: refresh every feed in a child process (feeds.toml on disk is the list),
         so fetching and parsing never slow the keys down; here only its progress is read."""
-        from tui.core.refresh import FeedOutcome
+        from tui.core.models import FeedOutcome
 
         def progress(done: int, total: int, outcome: FeedOutcome) -> None:
             self.post_message(RefreshProgress(done, total, outcome.name, outcome.error))

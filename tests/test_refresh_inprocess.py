@@ -1,0 +1,217 @@
+"""The refresh parses in its own process: no worker processes, parsers loaded only when a
+feed changed, lxml's parser per thread, and the same articles as feedparser would give."""
+
+from __future__ import annotations
+
+import os
+import ssl
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FEEDS, write_config
+from tests.server import Route, TestServer
+from tui.config import FeedConfig, Settings
+from tui.core import fastrss, parse
+from tui.core.fetch import LazyTrustContext
+from tui.core.refresh import refresh
+from tui.core.store import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from feeds import feed_xml
+
+SETTINGS = Settings(timeout_seconds=3.0, feed_interval_minutes=0)
+
+#: Runs ``tvnews`` in a fresh interpreter, then reports what the run left behind.
+PROBE = """
+import os, sys
+from tui.cli import main
+code = main(sys.argv[1:])
+tasks = os.listdir("/proc/self/task")
+children = "".join(open(f"/proc/self/task/{t}/children").read() for t in tasks).split()
+loaded = [name for name in ("multiprocessing", "lxml.etree", "tui.core.parse", "feedparser")
+          if name in sys.modules]
+print(code, len(children), ",".join(loaded) or "-", sys.modules.get("trio") is None)
+"""
+
+
+def probe(config: Path, data: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "--config", str(config), "--data-dir", str(data), "refresh"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1].split()
+
+
+def test_cold_and_warm_runs_start_no_process_and_a_warm_run_loads_no_parser(
+    server: TestServer, tmp_path: Path
+) -> None:
+    names = [
+        "rss20-cloudflare-blog-content-encoded.xml",
+        "atom10-daringfireball-xmlbase-relative-urls.xml",
+    ]
+    feeds = [(name, server.url(f"/feeds/{name}")) for name in names]
+    config = write_config(tmp_path / "feeds.toml", feeds, "feed_interval_minutes = 0")
+    code, children, loaded, no_trio = probe(config, tmp_path / "d")
+    assert (code, children, no_trio) == ("0", "0", "True")
+    assert "multiprocessing" not in loaded
+    assert "lxml.etree" in loaded.split(","), "the first run parsed"
+    code, children, loaded, _ = probe(config, tmp_path / "d")
+    assert (code, children, loaded) == ("0", "0", "-"), "304s only: nothing parsed"
+    conditional = {"If-None-Match", "If-Modified-Since"}
+    assert sum(1 for seen in server.requests if conditional & set(seen.headers)) == 2
+
+
+def test_refresh_stores_what_feedparser_reads(server: TestServer, tmp_path: Path) -> None:
+    body = feed_xml("http://127.0.0.1", 3, 40)
+    server.routes["/bench.xml"] = Route(
+        body=body, headers={"Content-Type": "application/rss+xml; charset=utf-8"}
+    )
+    url = server.url("/bench.xml")
+    summary = refresh(tmp_path / "cache.sqlite3", [FeedConfig(url=url, name="b")], SETTINGS)
+    assert (summary.new, summary.failures) == (40, [])
+    assert fastrss.parse_rss(body, url, "application/rss+xml") is not None, "the fast path"
+    original = parse.parse_rss
+    parse.parse_rss = lambda *args: None  # type: ignore[assignment]
+    try:
+        expected = parse.parse_feed(body, url, "application/rss+xml")
+    finally:
+        parse.parse_rss = original
+    store = Store(tmp_path / "cache.sqlite3")
+    try:
+        stored = store.db.execute(
+            "SELECT guid, url, title, author, published, summary, content FROM articles "
+            "ORDER BY first_seen DESC"
+        ).fetchall()
+        pending = store.db.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+    finally:
+        store.close()
+    assert stored == [
+        (e.guid, e.url, e.title, e.author, e.published, e.summary, e.content)
+        for e in expected.entries
+    ]
+    assert pending == 0, "everything new is indexed for search by the end of the run"
+
+
+def test_fast_path_parses_alike_in_many_threads_at_once() -> None:
+    bodies = [
+        (FEEDS / "rss20-cloudflare-blog-content-encoded.xml").read_bytes(),
+        (FEEDS / "rss20-guardian-us-news-media-content.xml").read_bytes(),
+        feed_xml("http://127.0.0.1", 7, 60, generation=2),
+    ]
+    url = "https://example.com/feed.xml"
+    expected = [parse.parse_feed(body, url, "application/rss+xml") for body in bodies]
+    results: list[bool] = []
+    parsers: set[int] = set()
+    start = threading.Barrier(6)
+
+    def work() -> None:
+        start.wait()
+        parsers.add(id(fastrss._parser()))
+        for _ in range(15):
+            for body, want in zip(bodies, expected, strict=True):
+                results.append(parse.parse_feed(body, url, "application/rss+xml") == want)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 6 * 15 * 3 and all(results)
+    assert len(parsers) == 6, "one lxml parser per thread"
+
+
+def test_guid_repeated_in_a_feed_keeps_the_search_index_whole(
+    server: TestServer, tmp_path: Path
+) -> None:
+    def items(word: str) -> bytes:
+        copies = "".join(
+            f"<item><title>{word} copy {n}</title><guid>same</guid></item>" for n in range(3)
+        )
+        other = f"<item><title>{word} other</title><guid>other</guid></item>"
+        return (
+            f'<rss version="2.0"><channel><title>t</title>{copies}{other}</channel></rss>'.encode()
+        )
+
+    server.routes["/dup.xml"] = Route(body=items("alpha"))
+    feeds = [FeedConfig(url=server.url("/dup.xml"), name="dup")]
+    cache = tmp_path / "cache.sqlite3"
+    assert refresh(cache, feeds, SETTINGS).new == 2
+    server.routes["/dup.xml"] = Route(body=items("omega"))
+    assert refresh(cache, feeds, SETTINGS).new == 0
+    store = Store(cache)
+    try:
+        store.db.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+        )
+        titles = sorted(row[0] for row in store.db.execute("SELECT title FROM articles"))
+        matched = store.db.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'omega'"
+        ).fetchone()[0]
+    finally:
+        store.close()
+    assert titles == ["omega copy 2", "omega other"]
+    assert matched == 2
+
+
+@pytest.mark.parametrize("method", ["wrap_bio", "wrap_socket"])
+def test_tls_context_loads_the_ca_certificates_before_its_first_connection(method: str) -> None:
+    context = LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT)
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] == 0, "nothing loaded yet"
+    if method == "wrap_bio":
+        context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_hostname="example.com")
+    else:
+        import socket
+
+        with (
+            socket.socket() as raw,
+            context.wrap_socket(raw, server_hostname="example.com", do_handshake_on_connect=False),
+        ):
+            pass
+    assert context.cert_store_stats()["x509_ca"] > 50
+
+
+def test_a_big_refresh_shares_the_work_with_one_helper_process(
+    server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import multiprocessing
+
+    from tui.core import refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module, "HELPER_AFTER_BYTES", 0)
+    monkeypatch.setattr(refresh_module, "HELPER_BACKLOG", 0)
+    for n in range(12):
+        server.routes[f"/big-{n}.xml"] = Route(
+            body=feed_xml("http://127.0.0.1", n, 30),
+            headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+            delay=1.5 if n >= 6 else 0.0,  # by then the helper has started
+        )
+    feeds = [FeedConfig(url=server.url(f"/big-{n}.xml"), name=f"big {n}") for n in range(12)]
+    cache = tmp_path / "cache.sqlite3"
+    refresher = refresh_module.Refresher(cache, SETTINGS)
+    first = asyncio.run(refresher.run(feeds))
+    assert (first.new, first.failures) == (12 * 30, [])
+    assert refresher.helped > 0
+    assert multiprocessing.active_children() == [], "the helper is gone at the end"
+    assert refresh(cache, feeds, SETTINGS).new == 0
+    store = Store(cache)
+    try:
+        total, distinct = store.db.execute(
+            "SELECT count(*), count(DISTINCT feed_id || ' ' || guid) FROM articles"
+        ).fetchone()
+        pending = store.db.execute("SELECT count(*) FROM search_pending").fetchone()[0]
+        store.db.execute(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    finally:
+        store.close()
+    assert (total, distinct, pending) == (360, 360, 0)
