@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import write_config
-from tests.server import TestServer
+from tests.server import Route, TestServer
 from tui.core.errors import TvnewsError
 from tui.core.models import ListQuery
 from tui.core.refresh_process import refresh_in_child
@@ -43,3 +47,45 @@ def test_a_child_refresh_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad.write_text("[[feeds]]\nurl = 'ftp://example.com/feed'\n")
     with pytest.raises(TvnewsError, match=r"feeds\.toml"):
         refresh_in_child(bad, tmp_path / "cache.sqlite3")
+
+
+PARENT = """
+import sys, threading, time
+from pathlib import Path
+from tui.core import refresh_process
+
+threading.Thread(
+    target=refresh_process.refresh_in_child, args=(Path(sys.argv[1]), Path(sys.argv[2])),
+    daemon=True,
+).start()
+while not refresh_process._children:
+    time.sleep(0.05)
+print(next(iter(refresh_process._children)).pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_child_refresh_ends_when_the_app_is_killed(server: TestServer, tmp_path: Path) -> None:
+    server.routes["/slow.xml"] = Route(status=404, delay=30)
+    config = write_config(tmp_path / "feeds.toml", [("Slow", server.url("/slow.xml"))])
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(config), str(tmp_path / "cache.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    child = int(parent.stdout.readline())  # type: ignore[union-attr]
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.1)
+    assert not _alive(child), "the refresh went on without the app"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie waiting for init counts as gone
+        return stat.read().split(") ", 1)[1][0] != "Z"

@@ -14,6 +14,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +27,17 @@ from tui.core.models import FeedOutcome, RefreshSummary
 NICENESS = 5
 
 
+#: Refreshes running now (``stop_children`` ends them when the app quits).
+_children: set[subprocess.Popen[str]] = set()
+
+
+def stop_children() -> None:
+    """End every refresh started here (the app is quitting); committed feeds stay."""
+    for child in list(_children):
+        with contextlib.suppress(OSError):
+            child.terminate()
+
+
 def refresh_in_child(
     config_path: Path,
     cache_path: Path,
@@ -34,9 +47,11 @@ def refresh_in_child(
 ) -> RefreshSummary:
     """Run a refresh of ``config_path``'s feeds into ``cache_path`` in a child process."""
     package_root = str(Path(__file__).resolve().parents[2])
+    paths = [package_root, os.environ.get("PYTHONPATH", "")]
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(path for path in paths if path),
+        "TVNEWS_PARENT_PID": str(os.getpid()),
     }
     command = [sys.executable, "-m", "tui.core.refresh_process", str(config_path), str(cache_path)]
     if force:
@@ -50,6 +65,7 @@ def refresh_in_child(
         text=True,
         encoding="utf-8",
     )
+    _children.add(child)
     summary: RefreshSummary | None = None
     assert child.stdout is not None and child.stderr is not None
     try:
@@ -69,6 +85,7 @@ def refresh_in_child(
         if child.poll() is None:
             child.kill()
         child.wait()
+        _children.discard(child)
     if summary is None:
         last = errors.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
         raise TvnewsError(f"the refresh stopped: {last[0][:300]}")
@@ -83,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     force = "--force" in args[2:]
     with contextlib.suppress(OSError):  # not allowed here: run at the same priority
         os.nice(NICENESS)
+    _exit_with_parent()
 
     def say(message: dict) -> None:
         print(json.dumps(message), flush=True)
@@ -117,6 +135,19 @@ def main(argv: list[str] | None = None) -> int:
         {"summary": {"outcomes": [asdict(o) for o in summary.outcomes], "seconds": summary.seconds}}
     )
     return 0
+
+
+def _exit_with_parent() -> None:
+    """Stop when the app that started this refresh is gone (closed terminal, kill -9):
+    what is committed stays, nothing runs on unseen."""
+    parent = int(os.environ.get("TVNEWS_PARENT_PID") or os.getppid())
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ id they were for, and stale ones are dropped (latest request wins).
 
 from __future__ import annotations
 
+import sys
 import webbrowser
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -203,6 +204,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         preload()
 
     def on_unmount(self) -> None:
+        if "tui.core.refresh_process" in sys.modules:  # a refresh may be running: end it
+            sys.modules["tui.core.refresh_process"].stop_children()
         self.store.close()
 
     # -- the list ------------------------------------------------------------------------
