@@ -404,7 +404,7 @@ async def test_refresh_tells_about_new_articles_and_failures(
     app = make(tmp_path, feeds_toml(server), prefill=False)
     async with app.run_test(size=WIDE) as pilot:
         status = app.screen.query_one("#status-line")
-        assert "not refreshed yet" in str(status.render())
+        await wait_for(pilot, lambda: "not refreshed yet" in str(status.render()))
         await pilot.press("r")
         await wait_for(pilot, lambda: main(app).last_refresh is not None)
         await wait_for(pilot, lambda: "7 new articles" in notified(app))

@@ -158,6 +158,9 @@ def _cache_failed(args: argparse.Namespace, error: sqlite3.DatabaseError) -> int
 
 def run_app(context: Context) -> int:
     """Start the Textual app (imported only now)."""
+    import gc
+
+    gc.disable()  # start-up makes many long-lived objects; the main screen enables it again
     notices: list[str] = []
     store = context.open_store(notices)
     store.close()

@@ -171,17 +171,23 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         article_list.reload(keep_cursor=False)
         article_list.focus()
         self.query_one("#refresh-progress").display = False
-        # After the first frame: the list comes first, the welcome text a moment later.
-        self.call_after_refresh(self.query_one(ReadingPane).show, WELCOME)
         self.query_one(RelatedPanel).show_links(())
         self.mount_features()
-        self.call_after_refresh(self.update_status)  # it counts unread rows: after the list
-        self.call_after_refresh(self._note_failing)
-        self.call_after_refresh(self._preload)
+        # The list is the first frame; the rest waits until that frame is on the terminal
+        # (work right after it would hold the interpreter while the frame is written).
+        self.set_timer(FIRST_FRAME_SECONDS, self._after_first_frame)
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
         if self.settings.auto_refresh_minutes:
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
+
+    def _after_first_frame(self) -> None:
+        """The welcome text, the counts, failing feeds; imports for opening articles."""
+        self.query_one(ReadingPane).show(WELCOME)
+        self.update_status()
+        self._note_failing()
+        _collect_garbage_again()
+        self._preload()
 
     def _note_failing(self) -> None:
         """Feeds whose last fetch failed, for the status line (after the first frame)."""
@@ -631,6 +637,19 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
                 timeout=10,
                 markup=False,
             )
+
+
+#: How long after start the parts below the list are filled in.
+FIRST_FRAME_SECONDS = 0.3
+
+
+def _collect_garbage_again() -> None:
+    """The first screen is up: what start-up made stays, collect garbage again."""
+    import gc
+
+    if not gc.isenabled():  # run_app turned it off for start-up
+        gc.freeze()
+        gc.enable()
 
 
 WELCOME = """# tvnews
