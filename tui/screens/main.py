@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import webbrowser
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from textual.widgets import Footer, ProgressBar
 from tui.config import Config
 from tui.core.errors import TvnewsError
 from tui.core.history import History, Location
-from tui.core.models import ArticleRow, ListQuery, RelatedLink
+from tui.core.models import Article, ArticleRow, ListQuery, RelatedLink
 from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
@@ -38,7 +39,10 @@ from tui.widgets.related_panel import RelatedPanel
 from tui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:  # imported when first used: the first screen does not need them
+    from textual.timer import Timer
+
     from tui.core.pages import Section
+    from tui.core.render import RenderedArticle
 
 
 @dataclass(slots=True)
@@ -146,6 +150,8 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         self.refreshing = False
         self.failing: list[tuple[str, str]] = []
         self._unread_counted: tuple[ListQuery, int] | None = None
+        self._renders: OrderedDict[tuple, RenderedArticle] = OrderedDict()
+        self._prepare_timer: Timer | None = None
         self.init_features()
 
     # -- layout ---------------------------------------------------------------------------
@@ -293,9 +299,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         article = self.store.article(article_id)
         if article is None:
             return
-        from tui.core.render import render_article
-
-        rendered = render_article(article)
+        rendered = self._rendered(article)
         pane = self.query_one(ReadingPane)
         pane.show(rendered.markdown, notice=notice)
         self.show_lead_image(article)
@@ -304,6 +308,38 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         pane.border_subtitle = self._location_text()
         self.query_one(RelatedPanel).show_links(rendered.related)
         self.sub_title = clean_line(article.title, 120)
+        if self._prepare_timer is not None:
+            self._prepare_timer.stop()
+        self._prepare_timer = self.set_timer(PREPARE_AFTER, self._prepare_next)
+
+    def _rendered(self, article: Article) -> RenderedArticle:
+        """``render_article``, remembered for the last few articles (opened or likely next)."""
+        from tui.core.render import render_article
+
+        key = (article.id, article.full_fetched, article.title)
+        rendered = self._renders.get(key)
+        if rendered is None:
+            rendered = render_article(article)
+            self._renders[key] = rendered
+            while len(self._renders) > RENDERS_KEPT:
+                self._renders.popitem(last=False)
+        return rendered
+
+    def _prepare_next(self) -> None:
+        """While the reader reads: render the articles j+Enter and n would open next, so
+        they open without that work."""
+        self._prepare_timer = None
+        article_list = self.article_list
+        cursor = article_list.cursor
+        candidates = [article_list.row(cursor + 1)]
+        index = self.store.next_unread(self.list_query, cursor, 1)
+        if index is not None:
+            candidates.append(article_list.row(index))
+        pane = self.query_one(ReadingPane)
+        for row in {row.id: row for row in candidates if row is not None}.values():
+            article = self.store.article(row.id)
+            if article is not None:
+                pane.prepare(self._rendered(article).markdown)
 
     def _location_text(self) -> str:
         back = "◀ b" if self.history.can_go_back else ""
@@ -639,6 +675,10 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             )
 
 
+#: Rendered articles kept (the ones read last and the likely next ones).
+RENDERS_KEPT = 16
+#: Quiet time after an article opens before the likely next ones are rendered.
+PREPARE_AFTER = 0.05
 #: How long after start the parts below the list are filled in.
 FIRST_FRAME_SECONDS = 0.3
 
@@ -649,6 +689,9 @@ def _collect_garbage_again() -> None:
 
     if not gc.isenabled():  # run_app turned it off for start-up
         gc.freeze()
+        # Rendering a frame allocates tens of thousands of short-lived objects: collect
+        # the young generation less often, and the whole heap (~0.1 s) much less often.
+        gc.set_threshold(20_000, 20, 100)
         gc.enable()
 
 

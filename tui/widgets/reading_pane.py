@@ -8,6 +8,7 @@ another article repaints the pane without changing the screen's layout. A notice
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,6 +27,9 @@ from tui.widgets.quiet import set_virtual_size
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
+
+#: Rendered articles kept (the one shown, the last ones, the likely next ones).
+BODIES_KEPT = 8
 
 #: Rich styles of the Markdown elements, taken from these component classes.
 _THEMED = {
@@ -80,6 +84,7 @@ class ReadingPane(ScrollView, can_focus=True):
         self._notice_lines: list[Strip] = []
         self._body_key: tuple = ()
         self._body_lines: list[Strip] = []
+        self._bodies: OrderedDict[tuple, list[Strip]] = OrderedDict()
 
     # -- content --------------------------------------------------------------------------
 
@@ -151,7 +156,7 @@ class ReadingPane(ScrollView, can_focus=True):
             self._notice_key, self._notice_lines = notice_key, self._render_notice(width)
         body_key = (self._source, width, self._theme_rendered)
         if body_key != self._body_key:
-            self._body_key, self._body_lines = body_key, self._render_body(width)
+            self._body_key, self._body_lines = body_key, self._body(self._source, width)
         self._lines = [*self._notice_lines, *self._body_lines] or [Strip.blank(width)]
         self._rendered_width = width
         set_virtual_size(self, Size(width, len(self._lines)))
@@ -169,6 +174,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if theme != self._theme_rendered:  # colours are part of the lines
             self._theme_rendered = theme
             self._rich_theme = None
+            self._bodies.clear()
             if self.is_mounted:
                 self._relayout()
 
@@ -183,13 +189,30 @@ class ReadingPane(ScrollView, can_focus=True):
         lines = console.render_lines(Text(self.notice, style=style), options, pad=False)
         return [Strip(line) for line in lines] + [Strip([])]
 
-    def _render_body(self, width: int) -> list[Strip]:
-        if not self._source:
+    def prepare(self, markdown: str) -> None:
+        """Render ``markdown`` now, while nothing else is happening, so that showing it
+        later costs no rendering (the last few are kept)."""
+        if self._rendered_width > 0:
+            self._body(markdown, self._rendered_width)
+
+    def _body(self, source: str, width: int) -> list[Strip]:
+        """The article's lines at ``width`` (from the kept ones when possible)."""
+        key = (source, width, self._theme_rendered)
+        lines = self._bodies.get(key)
+        if lines is None:
+            lines = self._render_body(source, width)
+            self._bodies[key] = lines
+            while len(self._bodies) > BODIES_KEPT:
+                self._bodies.popitem(last=False)
+        return lines
+
+    def _render_body(self, source: str, width: int) -> list[Strip]:
+        if not source:
             return []
         console = self.app.console
         options = _options(console, width)
         with console.use_theme(self._theme(), inherit=True):
-            lines = console.render_lines(_markdown(self._source), options, pad=False)
+            lines = console.render_lines(_markdown(source), options, pad=False)
         return [Strip(_unlink(line), Segment.get_line_length(line)) for line in lines]
 
     def _theme(self):  # -> rich.theme.Theme, imported lazily
