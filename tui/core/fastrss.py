@@ -21,6 +21,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from tui.core.safexml import safe_xml_parser
+
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
@@ -164,14 +166,7 @@ def _parser() -> etree.XMLParser:
     """This thread's XML parser (made on first use)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        parser = _local.parser = safe_xml_parser()
     return parser
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from tui.core.errors import ParseError
+from tui.core.safexml import safe_xml_parser
 from tui.core.sanitize import clean_line, safe_url
 
 #: Largest feed list read (a few thousand feeds are well under this).
@@ -65,19 +66,6 @@ def looks_like_opml(data: bytes) -> bool:
     return head.startswith(b"<") and b"<opml" in data[:65536].lower()
 
 
-def _parser(recover: bool) -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=recover,
-    )
-
-
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.I)
 
 
@@ -91,11 +79,11 @@ def parse_opml(data: bytes, where: str = "<opml>") -> FeedList:
         raise ParseError(f"{where}: refused: the document declares XML entities (unsafe)")
     strict_error: etree.XMLSyntaxError | None = None
     try:
-        root = etree.fromstring(data, _parser(recover=False))
+        root = etree.fromstring(data, safe_xml_parser())
     except etree.XMLSyntaxError as error:
         strict_error = error
         try:
-            root = etree.fromstring(data, _parser(recover=True))
+            root = etree.fromstring(data, safe_xml_parser(recover=True))
         except etree.XMLSyntaxError:
             root = None
     body = None
