@@ -12,6 +12,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from tui.widgets.quiet import TextLine
+
 
 class SearchBar(Horizontal):
     """``Search:`` [words] ``N matches``."""
@@ -38,7 +40,7 @@ class SearchBar(Horizontal):
             compact=True,
             max_length=200,
         )
-        yield Static("", id="search-count", markup=False)
+        yield TextLine(id="search-count")
 
     @property
     def input(self) -> Input:
@@ -59,7 +61,7 @@ class SearchBar(Horizontal):
     def show_count(self, matches: int | None) -> None:
         """``N matches`` on the right (None: nothing)."""
         text = "" if matches is None else f"{matches:,} match{'es' * (matches != 1)}"
-        self.query_one("#search-count", Static).update(text)
+        self.query_one("#search-count", TextLine).update(text)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
