@@ -14,11 +14,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import IO
 
 from tui.core.errors import TvnewsError
 from tui.core.models import FeedOutcome, RefreshSummary
@@ -56,18 +58,36 @@ def refresh_in_child(
     command = [sys.executable, "-m", "tui.core.refresh_process", str(config_path), str(cache_path)]
     if force:
         command.append("--force")
+    # Its stderr goes to a file, not a pipe: a pipe nobody reads could fill and stall it.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors_file:
+        summary = _follow(command, env, errors_file, on_progress)
+        errors_file.seek(0)
+        errors = errors_file.read()
+    if summary is None:
+        last = errors.strip().splitlines()[-1:] or ["no summary"]
+        raise TvnewsError(f"the refresh stopped: {last[0][:300]}")
+    return summary
+
+
+def _follow(
+    command: list[str],
+    env: dict[str, str],
+    errors_file: IO[str],
+    on_progress: Callable[[int, int, FeedOutcome], None] | None,
+) -> RefreshSummary | None:
+    """Start the child and read its lines until it ends; its summary (None: none came)."""
     child = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors_file,
         env=env,
         text=True,
         encoding="utf-8",
     )
     _children.add(child)
     summary: RefreshSummary | None = None
-    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout is not None
     try:
         for line in child.stdout:
             message = json.loads(line)
@@ -80,15 +100,11 @@ def refresh_in_child(
                 summary = RefreshSummary(outcomes, message["summary"]["seconds"])
             elif "error" in message:
                 raise TvnewsError(message["error"])
-        errors = child.stderr.read()
     finally:
         if child.poll() is None:
             child.kill()
         child.wait()
         _children.discard(child)
-    if summary is None:
-        last = errors.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
-        raise TvnewsError(f"the refresh stopped: {last[0][:300]}")
     return summary
 
 
