@@ -7,7 +7,6 @@ id they were for, and stale ones are dropped (latest request wins).
 
 from __future__ import annotations
 
-import sys
 import webbrowser
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -188,22 +187,16 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
 
     def _after_first_frame(self) -> None:
-        """The welcome text, the counts, failing feeds; imports for opening articles."""
+        """The welcome text, failing feeds and counts; imports for opening articles."""
         self.query_one(ReadingPane).show(WELCOME)
-        self.update_status()
-        self._note_failing()
-        _collect_garbage_again()
-        self._preload()
-
-    def _note_failing(self) -> None:
-        """Feeds whose last fetch failed, for the status line (after the first frame)."""
         self.failing = [
             (feed.display_name, feed.last_error)
             for feed in self.store.feeds()
             if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
         ]
-        if self.failing:
-            self.update_status()
+        self.update_status()
+        _collect_garbage_again()
+        self._preload()
 
     @work(thread=True, group="preload")
     def _preload(self) -> None:
@@ -216,8 +209,9 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         preload()
 
     def on_unmount(self) -> None:
-        if "tui.core.refresh_process" in sys.modules:  # a refresh may be running: end it
-            sys.modules["tui.core.refresh_process"].stop_children()
+        from tui.core.refresh_process import stop_children
+
+        stop_children()  # a refresh may be running: end it (what it committed stays)
         self.store.close()
 
     # -- the list ------------------------------------------------------------------------
@@ -616,13 +610,13 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         def progress(done: int, total: int, outcome: FeedOutcome) -> None:
             self.post_message(RefreshProgress(done, total, outcome.name, outcome.error))
 
-        in_child = self.config.path is not None
+        config_path = self.config.path
         try:
-            if self.config.path is not None:
+            if config_path is not None:
                 from tui.core.refresh_process import refresh_in_child
 
                 summary = refresh_in_child(
-                    self.config.path, self.cache_path, force=force, on_progress=progress
+                    config_path, self.cache_path, force=force, on_progress=progress
                 )
             else:  # a config that is not a file: refresh in this process
                 from tui.core.refresh import refresh
@@ -640,7 +634,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         except TvnewsError as error:
             self.post_message(RefreshDone(None, str(error)))
         else:
-            self.post_message(RefreshDone(summary, prefetched=in_child))
+            self.post_message(RefreshDone(summary, prefetched=config_path is not None))
 
     @on(RefreshProgress)
     def _refresh_progress(self, event: RefreshProgress) -> None:

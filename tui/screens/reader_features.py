@@ -223,11 +223,11 @@ class ReaderFeatures:
 
     def show_lead_image(self: MainScreen, article: Article | None) -> None:
         """Show the article's lead picture where the terminal can (see widgets/lead_image)."""
+        if lead_image_module.PICTURE_WIDGET is None:  # pictures are off: nothing to do
+            return
         from tui.core.images import lead_image
         from tui.core.render import split_base
 
-        if lead_image_module.PICTURE_WIDGET is None:  # pictures are off: nothing to do
-            return
         pictures = self.query(LeadPicture)
         if not pictures:
             return
@@ -392,8 +392,10 @@ class ReaderFeatures:
             f"{feed.url}\nIts articles leave the list; starred ones stay in the cache. "
             "Your other feeds.toml content stays as it is."
         )
+        from tui.screens.dialogs import ConfirmDialog
+
         self.app.push_screen(
-            _confirm(question, detail), lambda yes: self._remove_confirmed(feed, yes)
+            ConfirmDialog(question, detail), lambda yes: self._remove_confirmed(feed, yes)
         )
 
     def _remove_confirmed(self: MainScreen, feed: FeedState, yes: bool | None) -> None:
@@ -431,13 +433,6 @@ class ReaderFeatures:
         from tui.screens.health import feed_status
 
         return [feed for feed in self.store.feeds() if feed_status(feed) == "failing"]
-
-
-def _confirm(question: str, detail: str) -> object:
-    """A yes/no dialog (its module is imported when first needed)."""
-    from tui.screens.dialogs import ConfirmDialog
-
-    return ConfirmDialog(question, detail)
 
 
 __all__ = ["FEATURE_BINDINGS", "ReaderFeatures"]

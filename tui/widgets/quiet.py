@@ -38,10 +38,6 @@ class TextLine(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._text = text
 
-    @property
-    def text(self) -> str:
-        return self._text
-
     def update(self, text: str) -> None:
         """Show ``text`` (already sanitized by the caller); repaints only this line."""
         if text != self._text:

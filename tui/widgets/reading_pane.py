@@ -82,8 +82,6 @@ class ReadingPane(ScrollView, can_focus=True):
         self._pane_width = 0
         self._notice_key: tuple = ()
         self._notice_lines: list[Strip] = []
-        self._body_key: tuple = ()
-        self._body_lines: list[Strip] = []
         self._bodies: OrderedDict[tuple, list[Strip]] = OrderedDict()
 
     # -- content --------------------------------------------------------------------------
@@ -146,18 +144,15 @@ class ReadingPane(ScrollView, can_focus=True):
 
     def _render_now(self) -> None:
         self._relayout_due = False
-        pane_width = self.scrollable_content_region.width
-        width = min(pane_width, self.reading_width) if self.reading_width else pane_width
+        width = self.text_width
         if width <= 0:
             return
-        self._pane_width = pane_width
+        self._pane_width = self.scrollable_content_region.width
         notice_key = (self.notice, self.notice_is_error, width)
         if notice_key != self._notice_key:
             self._notice_key, self._notice_lines = notice_key, self._render_notice(width)
-        body_key = (self._source, width, self._theme_rendered)
-        if body_key != self._body_key:
-            self._body_key, self._body_lines = body_key, self._body(self._source, width)
-        self._lines = [*self._notice_lines, *self._body_lines] or [Strip.blank(width)]
+        body = self._body(self._source, width)
+        self._lines = [*self._notice_lines, *body] or [Strip.blank(width)]
         self._rendered_width = width
         set_virtual_size(self, Size(width, len(self._lines)))
         self.refresh()
@@ -269,7 +264,6 @@ def _markdown_class() -> type:
     """Rich's Markdown with h1 not centred (imported when the first article opens)."""
     from rich.markdown import Heading, HorizontalRule, Markdown
     from rich.rule import Rule
-    from rich.text import Text
 
     class LeftHeading(Heading):
         LEVEL_ALIGN: ClassVar = dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "left")
