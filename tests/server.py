@@ -7,6 +7,7 @@ Every request is recorded so tests can count fetches and check conditional heade
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gzip
 import hashlib
@@ -161,17 +162,41 @@ class TestServer:
 def server_on_port(mounts: dict[str, Path], port: int) -> Iterator[TestServer]:
     """A :class:`TestServer` on a fixed ``port`` (for snapshots, whose URLs are on screen).
 
+    Pick ``port`` outside :func:`ephemeral_ports`: a port in that range can be taken at
+    any moment by another test's server on port 0 or by an outgoing connection.
+
     Test processes that want the same port (``pytest -n``, two runs at once) take turns:
     an exclusive lock on a file named after the port is held while the server runs.
     """
     lock_path = Path(tempfile.gettempdir()) / f"tvnews-test-port-{port}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        httpd = TestServer(mounts, port=port)
+        httpd = _bind_with_retries(mounts, port)
         try:
             yield httpd
         finally:
             httpd.stop()
+
+
+def _bind_with_retries(mounts: dict[str, Path], port: int, seconds: float = 10.0) -> TestServer:
+    """Bind ``port``, waiting while another socket still holds it (say, a closing one)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return TestServer(mounts, port=port)
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def ephemeral_ports() -> range:
+    """The ports the kernel hands out to ``bind(0)`` and outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return range(32768, 61000)
+    return range(int(low), int(high) + 1)
 
 
 def _content_type(file: Path) -> str:

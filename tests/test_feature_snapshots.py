@@ -15,7 +15,7 @@ from textual.command import CommandList
 
 from tests.apphelpers import wait_for
 from tests.conftest import FEEDS, SITE
-from tests.server import Route, TestServer, server_on_port
+from tests.server import Route, TestServer, ephemeral_ports, server_on_port
 from tui.app import TvnewsApp
 from tui.config import load_config
 from tui.core.refresh import refresh
@@ -24,8 +24,13 @@ from tui.widgets.sidebar import Sidebar
 
 SIZE = (160, 45)
 #: Not the port of tests/test_snapshots.py, so both can run at once.
-SNAPSHOT_PORT = 48766
+SNAPSHOT_PORT = 28766
 _DATES = re.compile(rb"\s*<(pubDate|published|updated)>.*?</\1>")
+
+
+def test_snapshot_port_is_never_handed_out_by_the_kernel() -> None:
+    """A port the kernel can give to another socket would make these tests fail at random."""
+    assert SNAPSHOT_PORT not in ephemeral_ports()
 
 
 @pytest.fixture

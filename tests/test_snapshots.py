@@ -10,13 +10,18 @@ import pytest
 
 from tests.apphelpers import SEED_FEED, make_app, wait_for
 from tests.conftest import FEEDS, SITE
-from tests.server import Route, TestServer, server_on_port
+from tests.server import Route, TestServer, ephemeral_ports, server_on_port
 from tui.widgets.reading_pane import ReadingPane
 
 SIZE = (120, 40)
 #: Links appear on screen, so the snapshot server always uses this port.
-SNAPSHOT_PORT = 48765
+SNAPSHOT_PORT = 28765
 _DATES = re.compile(rb"\s*<pubDate>.*?</pubDate>")
+
+
+def test_snapshot_port_is_never_handed_out_by_the_kernel() -> None:
+    """A port the kernel can give to another socket would make these tests fail at random."""
+    assert SNAPSHOT_PORT not in ephemeral_ports()
 
 
 @pytest.fixture
