@@ -6,8 +6,10 @@ from pathlib import Path
 
 from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
+from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 
@@ -88,6 +90,27 @@ async def test_tab_cycles_panes_and_q_goes_back_then_quits(
         await pilot.press("escape", "q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_key_bar_follows_focus_and_a_click_presses_the_key(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one(KeyBar)
+        descriptions = [key.description for key in bar.keys]
+        assert "Open" in descriptions, "Enter opens from the list"
+        assert descriptions[-1] == "Commands", "the palette key sits on the right"
+        assert "⏎ Open" in screen_text(app).splitlines()[-1]
+        await pilot.press("tab")
+        await pilot.pause()
+        assert "Open" not in [key.description for key in bar.keys]
+        assert "⏎ Open" not in screen_text(app).splitlines()[-1]
+        line = screen_text(app).splitlines()[-1]
+        await pilot.click(KeyBar, offset=(line.index("Help"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
 
 
 async def test_refresh_in_the_app_adds_articles_and_reports_failures(

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, ProgressBar
+from textual.widgets import ProgressBar
 
 from tui.config import Config
 from tui.core.errors import TvnewsError
@@ -32,6 +32,7 @@ from tui.core.timefmt import long_date
 from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.quiet import TextLine, TitleBar
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
@@ -166,7 +167,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
         with Horizontal(id="status-bar"):
             yield TextLine(id="status-line")
             yield ProgressBar(id="refresh-progress", show_eta=False)
-        yield Footer()
+        yield KeyBar(id="key-bar")
 
     def on_mount(self) -> None:
         self.title = "tvnews"
