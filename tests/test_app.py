@@ -92,6 +92,21 @@ async def test_tab_cycles_panes_and_q_goes_back_then_quits(
     assert not app.is_running
 
 
+async def test_an_article_opened_at_once_is_not_replaced_by_the_welcome(
+    server: TestServer, tmp_path: Path, monkeypatch
+) -> None:
+    # The welcome text is due a moment after the first frame; a reader can be faster.
+    monkeypatch.setattr("tui.screens.main.FIRST_FRAME_SECONDS", 1.5)
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Things We Want In Jessica Jones Season 2" in headings(app))
+        await wait_for(pilot, lambda: not app.screen.pending)
+        await pilot.pause(1.8)  # the moment is past
+        assert "Things We Want In Jessica Jones Season 2" in headings(app)
+        assert "Pick an article in the list" not in app.screen.query_one(ReadingPane).markdown
+
+
 async def test_key_bar_follows_focus_and_a_click_presses_the_key(
     server: TestServer, tmp_path: Path
 ) -> None:

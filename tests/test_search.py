@@ -240,3 +240,62 @@ async def test_a_search_with_no_match_says_so(server: TestServer, tmp_path: Path
         assert "No articles match" in screen_text(app)
         await pilot.press("slash", "escape")
         assert app.screen.query_one(ArticleList).total > 0
+
+
+@pytest.mark.parametrize("order_at_once", [0, 2, 10_000])
+def test_search_pages_match_the_full_ordered_result(
+    store: Store, monkeypatch: pytest.MonkeyPatch, order_at_once: int
+) -> None:
+    """Many matches are read page by page from the list index, few are put in order at
+    once: either way the pages, the count and the filters agree with one full query."""
+    monkeypatch.setattr("tui.core.store.ORDER_AT_ONCE", order_at_once)
+    first = add_feed(
+        store,
+        "https://example.com/a",
+        *(entry(f"a{n}", f"Season {n} of A", when=1_700_000_000 + n * 7) for n in range(12)),
+        entry("other", "Unrelated", when=1_700_000_500),
+    )
+    add_feed(
+        store,
+        "https://example.org/b",
+        *(entry(f"b{n}", f"Season {n} of B", when=1_700_000_003 + n * 11) for n in range(9)),
+    )
+    # Matches in no list: a removed feed's article and a followed page in no feed.
+    add_feed(store, "https://example.net/gone", entry("g", "Season of a removed feed"))
+    store.save_page(ArticleBody(url="https://example.net/page", title="Season page"))
+    store.sync_feeds([("https://example.com/a", "", ""), ("https://example.org/b", "", "")])
+    assert store.search_matches("season", fresh=True) == 23
+    read_id = store.ids(ListQuery(search="season"))[4]
+    store.set_read([read_id], True)
+    for query in (
+        ListQuery(search="season"),
+        ListQuery(search="season", feed_id=first),
+        ListQuery(search="season", unread_only=True),
+        ListQuery(search="season of b", sort="feed"),
+        ListQuery(search="season", sort="feed"),
+    ):
+        expected = store.ids(query)
+        assert store.count(query) == len(expected)
+        paged = [row.id for offset in range(0, 30, 4) for row in store.rows(query, offset, 4)]
+        assert paged == expected, query
+    assert store.count(ListQuery(search="season")) == 21
+    assert store.count(ListQuery(search="season", unread_only=True)) == 20
+
+
+def test_a_search_counted_again_finds_what_another_process_added(tmp_path: Path) -> None:
+    app_store, refresh_store = Store(tmp_path / "c.sqlite3"), Store(tmp_path / "c.sqlite3")
+    try:
+        url = "https://example.com/feed"
+        add_feed(refresh_store, url, entry("a", "Daredevil returns", when=1_700_000_000))
+        query = ListQuery(search="daredevil")
+        assert app_store.count(query) == 1
+        add_feed(refresh_store, url, entry("b", "Daredevil renewed", when=1_700_000_100))
+        refresh_store.update_search_index()
+        assert app_store.count(query) == 2, "count() searches again"
+        assert [row.title for row in app_store.rows(query, 0, 10)] == [
+            "Daredevil renewed",
+            "Daredevil returns",
+        ]
+    finally:
+        app_store.close()
+        refresh_store.close()

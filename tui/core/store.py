@@ -25,6 +25,10 @@ from tui.core.models import (
 )
 from tui.core.search import fts_query
 
+#: A search with at most this many matches is put in list order at once (a few ms);
+#: a bigger one is listed page by page, newest first, straight from the list index.
+ORDER_AT_ONCE = 5000
+
 #: Marks the file as a tvnews cache ("tvnw").
 APPLICATION_ID = 0x74766E77
 
@@ -143,6 +147,11 @@ class Store:
 
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self._hits_for: str | None = None
+        """The search whose matches are in the temp table ``search_hits``."""
+        self._hit_count = 0
+        self._ordered: tuple[ListQuery, list[int]] | None = None
+        """A small search's ids in list order, from the last :meth:`count`."""
         try:
             if not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -362,7 +371,9 @@ class Store:
         )
         return self.db.execute("DELETE FROM search_pending").rowcount
 
-    def _where(self, query: ListQuery) -> tuple[str, list[object]]:
+    def _where(self, query: ListQuery, *, from_hits: bool = False) -> tuple[str, list[object]]:
+        """WHERE of ``query``; ``from_hits``: the FROM is :func:`_source` (it starts from the
+        search's matches, so they need no test)."""
         clauses = ["f.active = 1"]
         params: list[object] = []
         if query.feed_id is not None:
@@ -376,24 +387,77 @@ class Store:
         if query.starred_only:
             clauses.append("a.starred = 1")
         if query.search:
-            self.update_search_index()
-            clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
-            params.append(fts_query(query.search))
+            self.search_matches(query.search)
+            if not from_hits:
+                clauses.append("a.id IN temp.search_hits")
         return " AND ".join(clauses), params
 
+    def search_matches(self, text: str, *, fresh: bool = False) -> int:
+        """Find the articles matching ``text`` (any view); how many there are.
+
+        The matches go into this connection's temp table ``search_hits``, which every
+        query of the same search then reads: the full-text index is searched once, not
+        once per page. ``fresh`` searches again (articles may have come in since).
+        """
+        indexed = self.update_search_index()
+        if fresh or indexed or text != self._hits_for:
+            self._hits_for = None
+            db = self.db
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS search_hits(id INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM temp.search_hits")
+            try:
+                self._hit_count = db.execute(
+                    "INSERT INTO temp.search_hits "
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                    (fts_query(text),),
+                ).rowcount
+            except sqlite3.OperationalError as error:
+                raise StoreError(f"search: {error}") from None
+            self._hits_for = text
+        return self._hit_count
+
     def count(self, query: ListQuery) -> int:
-        """How many articles ``query`` selects."""
-        where, params = self._where(query)
-        sql = f"SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+        """How many articles ``query`` selects (a search is run again: new articles count)."""
+        if query.search:
+            self._ordered = None
+            matches = self.search_matches(query.search, fresh=True)
+            if matches <= ORDER_AT_ONCE:
+                ids = self._ids(query)
+                self._ordered = (query, ids)
+                return len(ids)
+            if query == ListQuery(search=query.search, sort=query.sort):
+                return matches - self._unlisted_matches()
+        where, params = self._where(query, from_hits=True)
+        sql = (
+            f"SELECT count(*) FROM {_source(query)} JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+        )
         return self._read(sql, params)[0][0]
 
+    def _unlisted_matches(self) -> int:
+        """Matches of the last search in no list: in removed feeds, or pages in no feed.
+
+        There are few such articles, so this is quicker than counting the listed ones."""
+        return self.db.execute(
+            "SELECT count(*) FROM temp.search_hits WHERE id IN (SELECT a.id FROM articles a "
+            "WHERE a.feed_id IS NULL OR a.feed_id IN (SELECT id FROM feeds WHERE active = 0))"
+        ).fetchone()[0]
+
     def rows(self, query: ListQuery, offset: int, limit: int) -> list[ArticleRow]:
-        """One page of the list, newest first (or by feed)."""
+        """One page of the list, newest first (or by feed).
+
+        A search reads the page of ids put in order by :meth:`count` when there were
+        few matches; with many, it walks the list index from the newest article and
+        stops after the page (the first pages of "season" in 100k articles take < 2 ms).
+        """
+        if self._ordered is not None and self._ordered[0] == query:
+            return self.rows_by_id(self._ordered[1][offset : offset + limit])
         where, params = self._where(query)
-        order = _order(query)
+        source = "articles a"
+        if query.search and query.sort == "date":
+            source = "articles a INDEXED BY articles_list"
         sql = (
-            f"SELECT {_ROW_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id "
-            f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+            f"SELECT {_ROW_COLUMNS} FROM {source} JOIN feeds f ON f.id = a.feed_id "
+            f"WHERE {where} ORDER BY {_order(query)} LIMIT ? OFFSET ?"
         )
         return [
             ArticleRow(id, title, feed, published, bool(read), bool(starred))
@@ -403,15 +467,17 @@ class Store:
         ]
 
     def ids(self, query: ListQuery, limit: int = -1) -> list[int]:
-        """Ids of the articles ``query`` selects, in list order, in one query.
+        """Ids of the articles ``query`` selects, in list order, in one query (a search is
+        run again)."""
+        if query.search:
+            self.search_matches(query.search, fresh=True)
+        return self._ids(query, limit)
 
-        Searches read sort keys from the narrow ``articles_search`` index instead of the
-        wide rows, so even a word in a third of 100k articles takes a few tens of ms.
-        """
-        where, params = self._where(query)
-        source = "articles a INDEXED BY articles_search" if query.search else "articles a"
+    def _ids(self, query: ListQuery, limit: int = -1) -> list[int]:
+        """:meth:`ids` of the search found last."""
+        where, params = self._where(query, from_hits=True)
         sql = (
-            f"SELECT a.id FROM {source} JOIN feeds f ON f.id = a.feed_id "
+            f"SELECT a.id FROM {_source(query)} JOIN feeds f ON f.id = a.feed_id "
             f"WHERE {where} ORDER BY {_order(query)} LIMIT ?"
         )
         return [row[0] for row in self._read(sql, [*params, limit])]
@@ -643,6 +709,14 @@ class _Transaction:
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         self.db.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def _source(query: ListQuery) -> str:
+    """FROM for counting and listing ids: a search starts from its matches and reads their
+    sort keys and flags from the narrow ``articles_search`` index, not the wide rows."""
+    if query.search:
+        return "temp.search_hits h CROSS JOIN articles a INDEXED BY articles_search ON a.id = h.id"
+    return "articles a"
 
 
 def _order(query: ListQuery) -> str:

@@ -51,18 +51,11 @@ class StoreRows:
 
     store: Store
     query: ListQuery
-    ids: list[int] | None = None
-    """A search's matches in list order, found once per count (pages are read by id)."""
 
     def count(self) -> int:
-        if self.query.search:
-            self.ids = self.store.ids(self.query)
-            return len(self.ids)
         return self.store.count(self.query)
 
     def rows(self, offset: int, limit: int) -> list[ArticleRow]:
-        if self.ids is not None:
-            return self.store.rows_by_id(self.ids[offset : offset + limit])
         return self.store.rows(self.query, offset, limit)
 
 
@@ -188,8 +181,11 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
 
     def _after_first_frame(self) -> None:
-        """The welcome text, failing feeds and counts; imports for opening articles."""
-        self.query_one(ReadingPane).show(WELCOME)
+        """The welcome text (unless an article is open already), failing feeds and counts;
+        imports for opening articles."""
+        pane = self.query_one(ReadingPane)
+        if self.history.current is None and not pane.markdown:
+            pane.show(WELCOME)
         self.failing = [
             (feed.display_name, feed.last_error)
             for feed in self.store.feeds()

@@ -25,11 +25,12 @@ SEARCH_BINDINGS = [Binding("slash", "search", "Search", show=False, id="search")
 class SearchFeature:
     """Mixin for :class:`~tui.screens.main.MainScreen`."""
 
+    _search_bar: SearchBar | None = None
+
     @property
     def search_bar(self: MainScreen) -> SearchBar | None:
         """The bar, once ``/`` has been pressed (it is not part of the first screen)."""
-        found = self.query(SearchBar)
-        return found.first() if found else None
+        return self._search_bar
 
     @property
     def searching(self: MainScreen) -> bool:
@@ -40,7 +41,7 @@ class SearchFeature:
         """/: open the search bar (with the current search, to edit it)."""
         bar = self.search_bar
         if bar is None:
-            bar = SearchBar(id="search-bar")
+            bar = self._search_bar = SearchBar(id="search-bar")
             await self.mount(bar, after=self.query_one("#title-bar"))
         bar.open(self.list_query.search)
 
@@ -65,7 +66,6 @@ class SearchFeature:
             self.notify(str(error), title="Search failed", severity="error", markup=False)
             self.clear_search()
             return
-        self.show_search_state(self.article_list.total)
 
     def show_search_state(self: MainScreen, matches: int) -> None:
         """Title, highlight and count of the search shown (again after a reload)."""
