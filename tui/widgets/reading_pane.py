@@ -83,6 +83,8 @@ class ReadingPane(ScrollView, can_focus=True):
         self._notice_key: tuple = ()
         self._notice_lines: list[Strip] = []
         self._bodies: OrderedDict[tuple, list[Strip]] = OrderedDict()
+        self._strips: dict[tuple, Strip] = {}
+        """Lines as painted (pane width, pane style), for the lines shown so far."""
 
     # -- content --------------------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class ReadingPane(ScrollView, can_focus=True):
             self._notice_key, self._notice_lines = notice_key, self._render_notice(width)
         body = self._body(self._source, width)
         self._lines = [*self._notice_lines, *body] or [Strip.blank(width)]
+        self._strips.clear()
         self._rendered_width = width
         set_virtual_size(self, Size(width, len(self._lines)))
         self.refresh()
@@ -208,7 +211,10 @@ class ReadingPane(ScrollView, can_focus=True):
         options = _options(console, width)
         with console.use_theme(self._theme(), inherit=True):
             lines = console.render_lines(_markdown(source), options, pad=False)
-        return [Strip(_unlink(line), Segment.get_line_length(line)) for line in lines]
+        # Rich gives a segment per word; joined runs make every later step cheaper.
+        return [
+            Strip(Segment.simplify(_unlink(line)), Segment.get_line_length(line)) for line in lines
+        ]
 
     def _theme(self):  # -> rich.theme.Theme, imported lazily
         if self._rich_theme is None:
@@ -222,11 +228,16 @@ class ReadingPane(ScrollView, can_focus=True):
         if self._rendered_width < 0:
             self._render_now()
         index = int(self.scroll_offset.y) + y
-        width = self._pane_width
+        width, style = self._pane_width, self.rich_style
         if not 0 <= index < len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        line = self._lines[index]
-        return line.extend_cell_length(width).crop(0, width).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        key = (index, width, style)
+        strip = self._strips.get(key)
+        if strip is None:
+            line = self._lines[index]
+            strip = line.extend_cell_length(width).crop(0, width).apply_style(style)
+            self._strips[key] = strip
+        return strip
 
     # -- links ----------------------------------------------------------------------------
 
