@@ -227,8 +227,9 @@ async def test_feed_health_lists_failures_and_opens_a_feed(
 ) -> None:
     app = make(tmp_path, feeds_toml(server))
     async with app.run_test(size=WIDE) as pilot:
-        await pilot.pause()
-        assert "1 feed failing" in str(app.screen.query_one("#status-line").render())
+        status = app.screen.query_one("#status-line")
+        # The status line is filled just after the first frame.
+        await wait_for(pilot, lambda: "1 feed failing" in str(status.render()))
         await pilot.press("E")
         assert isinstance(app.screen, FeedHealthScreen)
         feed, status = app.screen.rows[0]

@@ -38,10 +38,17 @@ def undated(server: TestServer, path: str, body: bytes) -> str:
     return server.url(path)
 
 
+async def settled(pilot) -> None:
+    """Wait for what comes just after the first frame (welcome text, status line)."""
+    status = pilot.app.screen.query_one("#status-line")
+    await wait_for(pilot, lambda: str(status.render()))
+    await pilot.pause()
+
+
 def test_main_screen(snap_compare, server: TestServer, tmp_path: Path) -> None:
     url = undated(server, "/snap/site.xml", (SITE / "feed.xml").read_bytes())
     app = make_app(tmp_path, [("Screen Test", url)])
-    assert snap_compare(app, terminal_size=SIZE)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settled)
 
 
 def test_article_with_headings_and_related_panel(
@@ -54,7 +61,7 @@ def test_article_with_headings_and_related_panel(
         await pilot.press("enter")
         pane = app.screen.query_one(ReadingPane)
         await wait_for(pilot, lambda: "Directors" in pane.markdown and not app.screen.pending)
-        await pilot.pause()
+        await settled(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_seed)
 
@@ -62,4 +69,4 @@ def test_article_with_headings_and_related_panel(
 def test_help_screen(snap_compare, server: TestServer, tmp_path: Path) -> None:
     url = undated(server, "/snap/site.xml", (SITE / "feed.xml").read_bytes())
     app = make_app(tmp_path, [("Screen Test", url)])
-    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"])
+    assert snap_compare(app, terminal_size=SIZE, press=["question_mark"], run_before=settled)
