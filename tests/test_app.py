@@ -123,6 +123,8 @@ async def test_key_bar_follows_focus_and_a_click_presses_the_key(
         assert "Open" not in [key.description for key in bar.keys]
         assert "⏎ Open" not in screen_text(app).splitlines()[-1]
         line = screen_text(app).splitlines()[-1]
+        await pilot.hover(KeyBar, offset=(line.index("Help"), 0))
+        assert bar.hovered == "question_mark", "the key under the pointer is highlighted"
         await pilot.click(KeyBar, offset=(line.index("Help"), 0))
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

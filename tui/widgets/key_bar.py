@@ -48,11 +48,17 @@ class KeyBar(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._keys: tuple[ShownKey, ...] = ()
         self._palette: ShownKey | None = None
+        self._hovered = ""
 
     @property
     def keys(self) -> tuple[ShownKey, ...]:
         """The keys shown, left to right (the command palette key last, on the right)."""
         return self._keys + ((self._palette,) if self._palette else ())
+
+    @property
+    def hovered(self) -> str:
+        """The key under the mouse pointer, shown highlighted (empty: none)."""
+        return self._hovered
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -82,9 +88,9 @@ class KeyBar(Widget):
         text_style = self.get_component_rich_style("key-bar--description", partial=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         for shown in self._keys:
-            line.append_text(self._key_text(shown, key_style, text_style))
+            line.append_text(self._key_text(shown, key_style, text_style, self._hovered))
         if self._palette is not None:
-            palette = self._key_text(self._palette, key_style, text_style)
+            palette = self._key_text(self._palette, key_style, text_style, self._hovered)
             gap = self.size.width - line.cell_len - palette.cell_len
             if gap >= 1:
                 line.append(" " * gap)
@@ -92,13 +98,24 @@ class KeyBar(Widget):
         return line
 
     @staticmethod
-    def _key_text(shown: ShownKey, key_style: Style, text_style: Style) -> Text:
-        click = Style.from_meta({"key": shown.key})
-        dim = Style(dim=not shown.enabled)
+    def _key_text(shown: ShownKey, key_style: Style, text_style: Style, hovered: str) -> Text:
+        extra = Style(dim=not shown.enabled, reverse=shown.key == hovered)
+        extra += Style.from_meta({"key": shown.key})
         text = Text(end="")
-        text.append(f" {shown.display} ", key_style + dim + click)
-        text.append(f"{shown.description} " if shown.description else "", text_style + dim + click)
+        text.append(f" {shown.display} ", key_style + extra)
+        text.append(f"{shown.description} " if shown.description else "", text_style + extra)
         return text
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover(event.style.meta.get("key", ""))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover("")
+
+    def _hover(self, key: str) -> None:
+        if key != self._hovered:
+            self._hovered = key
+            self.refresh()
 
     def on_click(self, event: events.Click) -> None:
         key = event.style.meta.get("key")
