@@ -320,6 +320,15 @@ def paragraphs(*numbers: int) -> str:
     return "".join(PARAGRAPH.format(n=n) for n in numbers)
 
 
+def test_links_resolve_against_the_base_href() -> None:
+    page = synthetic_page(
+        paragraphs(1, 2) + "<p>See <a href='story.html'>the renewal story</a> for more.</p>"
+    ).replace("<head>", "<head><base href='https://cdn.example/news/'>")
+    body = extract_article(page, "https://example.com/tv/big-show.html")
+    assert "(https://cdn.example/news/story.html)" in body.markdown
+    assert body.feed_url == "https://cdn.example/feed.xml"
+
+
 def test_synthetic_article_repairs() -> None:
     article = (
         paragraphs(1, 2, 3)

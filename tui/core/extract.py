@@ -29,6 +29,7 @@ from lxml import etree
 
 from tui.core.markdown import MarkdownWriter, html_to_markdown
 from tui.core.models import ArticleBody, RelatedLink
+from tui.core.related_dom import base_href
 from tui.core.sanitize import clean_line, safe_url
 
 __all__ = ["body_to_json", "extract_article", "html_to_markdown", "load_html_file"]
@@ -565,7 +566,8 @@ def extract_article(html: str | bytes, url: str = "") -> ArticleBody:
     if tree is None:
         return ArticleBody(url=url)
     meta, ld = _meta(tree), _json_ld(tree)
-    base = url or safe_url(meta.get("og:url")) or ""
+    page_url = url or safe_url(meta.get("og:url")) or ""
+    base = base_href(tree, page_url)  # links resolve against <base href> when there is one
     title, title_keys = _titles(meta, ld, tree)
     author, published = _author(meta, ld, tree), _published(meta, ld, tree, url)
     feed_url = _feed_url(tree, base)
@@ -584,7 +586,7 @@ def extract_article(html: str | bytes, url: str = "") -> ArticleBody:
         markdown=rendered.markdown,
         text=rendered.text,
         headings=rendered.headings,
-        related=_related(html, base),
+        related=_related(html, page_url),
         feed_url=feed_url,
     )
 

@@ -194,6 +194,7 @@ def parse_page(html: str) -> Element | None:
 
 
 def base_href(root: Element, base_url: str) -> str:
+    """The URL relative links of the page resolve against: its ``<base href>``, if any."""
     base = next(root.iter("base"), None)
     return (safe_url(base.get("href"), base_url) if base is not None else None) or base_url
 
