@@ -426,20 +426,31 @@ class Store:
                 self._ordered = (query, ids)
                 return len(ids)
             if query == ListQuery(search=query.search, sort=query.sort):
-                return matches - self._unlisted_matches()
+                unlisted = self._unlisted_matches()
+                if unlisted is not None:
+                    return matches - unlisted
         where, params = self._where(query, from_hits=True)
         sql = (
             f"SELECT count(*) FROM {_source(query)} JOIN feeds f ON f.id = a.feed_id WHERE {where}"
         )
         return self._read(sql, params)[0][0]
 
-    def _unlisted_matches(self) -> int:
+    def _unlisted_matches(self) -> int | None:
         """Matches of the last search in no list: in removed feeds, or pages in no feed.
 
-        There are few such articles, so this is quicker than counting the listed ones."""
+        Usually there are few such articles, and counting them is quicker than counting the
+        listed ones; None when there are too many for that (the caller counts the listed).
+        """
+        unlisted = "a.feed_id IS NULL OR a.feed_id IN (SELECT id FROM feeds WHERE active = 0)"
+        many = self.db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {unlisted} LIMIT ?)",
+            (ORDER_AT_ONCE + 1,),
+        ).fetchone()[0]
+        if many > ORDER_AT_ONCE:
+            return None
         return self.db.execute(
-            "SELECT count(*) FROM temp.search_hits WHERE id IN (SELECT a.id FROM articles a "
-            "WHERE a.feed_id IS NULL OR a.feed_id IN (SELECT id FROM feeds WHERE active = 0))"
+            "SELECT count(*) FROM temp.search_hits "
+            f"WHERE id IN (SELECT a.id FROM articles a WHERE {unlisted})"
         ).fetchone()[0]
 
     def rows(self, query: ListQuery, offset: int, limit: int) -> list[ArticleRow]:
