@@ -299,3 +299,18 @@ def test_a_search_counted_again_finds_what_another_process_added(tmp_path: Path)
     finally:
         app_store.close()
         refresh_store.close()
+
+
+async def test_markup_typed_into_the_search_is_shown_as_typed(
+    server: TestServer, tmp_path: Path
+) -> None:
+    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
+    app = make_app(tmp_path, feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        app.screen.query_one(SearchBar).input.value = "zzzqqq [/] [bold]x"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running
+        assert "Search: zzzqqq [/] [bold]x" in screen_text(app)

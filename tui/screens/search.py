@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+from textual.content import Content
 
 from tui.core.errors import StoreError
 from tui.core.sanitize import clean_line
@@ -72,7 +73,8 @@ class SearchFeature:
         text = self.list_query.search
         article_list = self.article_list
         article_list.highlight_terms = search_terms(text)
-        article_list.border_title = f"Search: {clean_line(text, 40)}"
+        # Content, not str: a border title string is parsed as markup, and this is typed text.
+        article_list.border_title = Content(f"Search: {clean_line(text, 40)}")
         article_list.empty_text = "No articles match. Esc clears the search."
         article_list.refresh()
         if self.search_bar is not None:
