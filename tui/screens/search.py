@@ -66,7 +66,6 @@ class SearchFeature:
         except StoreError as error:
             self.notify(str(error), title="Search failed", severity="error", markup=False)
             self.clear_search()
-            return
 
     def show_search_state(self: MainScreen, matches: int) -> None:
         """Title, highlight and count of the search shown (again after a reload)."""
