@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from tests.apphelpers import make_app, screen_text, wait_for
 from tests.conftest import write_config
@@ -16,6 +17,7 @@ from tests.server import Route, TestServer
 from tui.core.models import ArticleBody, ListQuery, ParsedEntry, ParsedFeed
 from tui.core.search import fts_query, match_spans, search_terms
 from tui.core.store import Store
+from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
 from tui.widgets.search_bar import SearchBar
 
@@ -314,3 +316,23 @@ async def test_markup_typed_into_the_search_is_shown_as_typed(
         await pilot.pause()
         assert app.is_running
         assert "Search: zzzqqq [/] [bold]x" in screen_text(app)
+
+
+async def test_words_typed_right_after_slash_go_into_the_search_bar(
+    server: TestServer, tmp_path: Path
+) -> None:
+    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
+    app = make_app(tmp_path, feeds)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        articles = app.screen.query_one(ArticleList)
+        # As a terminal delivers fast typing: every key queued before the first is handled.
+        for key, character in [("slash", "/"), *((c, c) for c in "jessica"), ("slash", "/")]:
+            app.post_message(events.Key(key, character))
+        await wait_for(pilot, lambda: app.screen.query(SearchBar))
+        await pilot.pause()
+        bar = app.screen.query_one(SearchBar)
+        assert bar.input.value == "jessica/", "the second / is typed into the bar"
+        assert articles.cursor == 0, "j did not move the list"
+        assert isinstance(app.screen, MainScreen), "a did not open the add-feed dialog"
+        assert not any(articles.row(n).starred for n in range(3)), "s starred nothing"  # type: ignore[union-attr]

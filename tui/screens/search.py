@@ -20,7 +20,9 @@ from tui.widgets.search_bar import SearchBar
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
-SEARCH_BINDINGS = [Binding("slash", "search", "Search", show=False, id="search")]
+#: A priority binding: the app runs it (mounting and focusing the bar) before it hands
+#: on the next key, so words typed right after ``/`` land in the bar, not on the list.
+SEARCH_BINDINGS = [Binding("slash", "search", "Search", show=False, id="search", priority=True)]
 
 
 class SearchFeature:
@@ -32,6 +34,13 @@ class SearchFeature:
     def search_bar(self: MainScreen) -> SearchBar | None:
         """The bar, once ``/`` has been pressed (it is not part of the first screen)."""
         return self._search_bar
+
+    def check_action(self: MainScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the search bar, ``/`` is a character to type, not the search key."""
+        bar = self.search_bar
+        if action == "search" and bar is not None and self.focused is bar.input:
+            return False
+        return super().check_action(action, parameters)  # type: ignore[safe-super]
 
     @property
     def searching(self: MainScreen) -> bool:

@@ -51,7 +51,9 @@ class SearchBar(Horizontal):
         self.display = True
         self.input.value = text
         self.input.cursor_position = len(text)
-        self.input.focus()
+        # Now, not after the next refresh as ``focus()`` does: keys typed right after ``/``
+        # go to the focused widget.
+        self.screen.set_focus(self.input)
 
     def close(self) -> None:
         """Hide the bar."""
