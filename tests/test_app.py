@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
+
 from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens.help import HelpScreen
@@ -90,6 +92,18 @@ async def test_tab_cycles_panes_and_q_goes_back_then_quits(
         await pilot.press("escape", "q")
         await pilot.pause()
     assert not app.is_running
+
+
+async def test_keys_typed_right_after_q_do_not_stop_the_quit(
+    server: TestServer, tmp_path: Path
+) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in "qa?":  # as a terminal delivers fast typing: all queued at once
+            app.post_message(events.Key(key if key != "?" else "question_mark", key))
+        await pilot.pause(0.5)
+    assert app.return_code == 0, "the add-feed dialog was mounted into a closing app"
 
 
 async def test_an_article_opened_at_once_is_not_replaced_by_the_welcome(

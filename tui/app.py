@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
@@ -94,6 +94,11 @@ class TvnewsApp(App[None]):
             self.call_from_thread(
                 self.notify, f"Theme not saved: {error}", severity="warning", markup=False
             )
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.return_code is not None:
+            return  # quitting: keys typed after q open nothing in an app that is closing
+        await super().on_event(event)
 
     def action_back_or_quit(self) -> None:
         """q: leave a pane for the list first, then quit."""
