@@ -26,6 +26,7 @@ from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
 from tui.widgets.lead_image import LeadPicture
+from tui.widgets.quiet import TextLine
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import Sidebar
 
@@ -163,7 +164,7 @@ async def test_mark_all_read_then_undo(server: TestServer, tmp_path: Path) -> No
         assert unread_in_store(app) == 7
         await pilot.press("u")
         await wait_for(pilot, lambda: "Nothing to undo." in notified(app))
-        status = app.screen.query_one("#status-line").render()
+        status = app.screen.query_one("#status-line", TextLine).text
         assert "7 unread" in str(status)
 
 
@@ -227,9 +228,9 @@ async def test_feed_health_lists_failures_and_opens_a_feed(
 ) -> None:
     app = make(tmp_path, feeds_toml(server))
     async with app.run_test(size=WIDE) as pilot:
-        status = app.screen.query_one("#status-line")
+        status = app.screen.query_one("#status-line", TextLine)
         # The status line is filled just after the first frame.
-        await wait_for(pilot, lambda: "1 feed failing" in str(status.render()))
+        await wait_for(pilot, lambda: "1 feed failing" in status.text)
         await pilot.press("E")
         assert isinstance(app.screen, FeedHealthScreen)
         feed, status = app.screen.rows[0]
@@ -404,8 +405,8 @@ async def test_refresh_tells_about_new_articles_and_failures(
 ) -> None:
     app = make(tmp_path, feeds_toml(server), prefill=False)
     async with app.run_test(size=WIDE) as pilot:
-        status = app.screen.query_one("#status-line")
-        await wait_for(pilot, lambda: "not refreshed yet" in str(status.render()))
+        status = app.screen.query_one("#status-line", TextLine)
+        await wait_for(pilot, lambda: "not refreshed yet" in status.text)
         await pilot.press("r")
         await wait_for(pilot, lambda: main(app).last_refresh is not None)
         await wait_for(pilot, lambda: "7 new articles" in notified(app))
@@ -413,7 +414,7 @@ async def test_refresh_tells_about_new_articles_and_failures(
         assert "7 new articles" in text
         assert "TV section 3" in text and "Cloudflare 1" in text
         assert "1 feed failed" in text
-        line = str(status.render())
+        line = status.text
         assert "refreshed just now" in line and "1 feed failing" in line
         sidebar = app.screen.query_one(Sidebar)
         await wait_for(pilot, lambda: "Cloudflare" in [v.title for v in sidebar.views])

@@ -11,6 +11,7 @@ import pytest
 from tests.apphelpers import SEED_FEED, make_app, wait_for
 from tests.conftest import FEEDS, SITE
 from tests.server import Route, TestServer, ephemeral_ports, server_on_port
+from tui.widgets.quiet import TextLine
 from tui.widgets.reading_pane import ReadingPane
 
 SIZE = (120, 40)
@@ -40,8 +41,8 @@ def undated(server: TestServer, path: str, body: bytes) -> str:
 
 async def settled(pilot) -> None:
     """Wait for what comes just after the first frame (welcome text, status line)."""
-    status = pilot.app.screen.query_one("#status-line")
-    await wait_for(pilot, lambda: str(status.render()))
+    status = pilot.app.screen.query_one("#status-line", TextLine)
+    await wait_for(pilot, lambda: status.text)
     await pilot.pause()
 
 

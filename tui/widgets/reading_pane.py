@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.sanitize import clean_text, safe_url
-from tui.widgets.quiet import set_virtual_size
+from tui.widgets.quiet import StyledOncePerPaint, set_virtual_size
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -44,7 +44,7 @@ _THEMED = {
 }
 
 
-class ReadingPane(ScrollView, can_focus=True):
+class ReadingPane(StyledOncePerPaint, ScrollView, can_focus=True):
     """Scrollable article text; links clicked in it are passed up, never opened directly."""
 
     BINDINGS = [
@@ -228,7 +228,7 @@ class ReadingPane(ScrollView, can_focus=True):
         if self._rendered_width < 0:
             self._render_now()
         index = int(self.scroll_offset.y) + y
-        width, style = self._pane_width, self.rich_style
+        width, style = self._pane_width, self.paint_style
         if not 0 <= index < len(self._lines):
             return Strip.blank(width, style)
         key = (index, width, style)

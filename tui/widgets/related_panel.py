@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from tui.core.models import RELATED_KINDS, RelatedLink
 from tui.core.sanitize import clean_line
-from tui.widgets.quiet import set_virtual_size
+from tui.widgets.quiet import StyledOncePerPaint, set_virtual_size
 
 KIND_LABELS = {
     "next": "NEXT",
@@ -30,7 +30,7 @@ KIND_LABELS = {
 }
 
 
-class RelatedPanel(ScrollView, can_focus=True):
+class RelatedPanel(StyledOncePerPaint, ScrollView, can_focus=True):
     """``1 NEXT  Things We Want In Jessica Jones Season 2``; Enter or 1–9 follows."""
 
     BINDINGS = [
@@ -120,9 +120,9 @@ class RelatedPanel(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
         if not 0 <= index < len(self.links):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self.paint_style)
         link = self.links[index]
-        base = self.rich_style
+        base = self.paint_style
         if index == self.highlighted and self.has_focus:
             base += self.get_component_rich_style("related-panel--cursor")
         number = self.get_component_rich_style("related-panel--number")
