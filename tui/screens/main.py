@@ -29,6 +29,7 @@ from tui.core.models import Article, ArticleRow, ListQuery, RelatedLink
 from tui.core.sanitize import clean_line, safe_url
 from tui.core.store import Store
 from tui.core.timefmt import long_date
+from tui.screens.garbage import CollectAfterFrames, start_collecting
 from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
@@ -105,7 +106,7 @@ class PageFailed(Message):
         super().__init__()
 
 
-class MainScreen(ReaderFeatures, SearchFeature, Screen):
+class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
     """List | reading pane over the related panel; status line and footer below."""
 
     BINDINGS = [
@@ -192,7 +193,7 @@ class MainScreen(ReaderFeatures, SearchFeature, Screen):
             if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
         ]
         self.update_status()
-        _collect_garbage_again()
+        start_collecting()
         self._preload()
 
     @work(thread=True, group="preload")
@@ -672,18 +673,6 @@ RENDERS_KEPT = 16
 PREPARE_AFTER = 0.05
 #: How long after start the parts below the list are filled in.
 FIRST_FRAME_SECONDS = 0.3
-
-
-def _collect_garbage_again() -> None:
-    """The first screen is up: what start-up made stays, collect garbage again."""
-    import gc
-
-    if not gc.isenabled():  # run_app turned it off for start-up
-        gc.freeze()
-        # Rendering a frame allocates tens of thousands of short-lived objects: collect
-        # the young generation less often, and the whole heap (~0.1 s) much less often.
-        gc.set_threshold(20_000, 20, 100)
-        gc.enable()
 
 
 WELCOME = """# tvnews

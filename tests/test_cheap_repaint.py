@@ -1,0 +1,109 @@
+"""Repainting cheaply: one-line text widgets, styles worked out once per repaint, and
+garbage collected after frames rather than between a key and its frame."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+
+from tests.apphelpers import make_app, serve_seed_feed, wait_for
+from tests.server import TestServer
+from tui.screens import garbage
+from tui.widgets.quiet import TextLine
+from tui.widgets.reading_pane import ReadingPane
+from tui.widgets.related_panel import RelatedPanel
+
+SIZE = (120, 40)
+
+
+class Lines(App[None]):
+    CSS = """
+    #left { width: 12; }
+    #middle { width: 12; text-align: center; }
+    #right { width: 12; text-align: right; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield TextLine("left", id="left")
+        yield TextLine("mid", id="middle")
+        yield TextLine("right", id="right")
+
+
+async def test_text_line_places_cuts_and_never_reads_markup() -> None:
+    app = Lines()
+    async with app.run_test(size=(40, 5)) as pilot:
+        left, middle, right = app.query(TextLine)
+        assert left.render_line(0).text == "left        "
+        assert middle.render_line(0).text == "    mid     "
+        assert right.render_line(0).text == "       right"
+        left.update("[bold]a very long line[/]")
+        await pilot.pause()
+        assert left.text == "[bold]a very long line[/]"
+        assert left.render_line(0).text == "[bold]a ver…", "markup stays text; cut to 12 cells"
+        assert left.render_line(0).cell_length == 12
+        assert left.render_line(1).text.strip() == "", "one line only"
+
+
+async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Path) -> None:
+    """Styles are worked out once per repaint, not once for all: a new theme shows."""
+    app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        pane, panel = app.screen.query_one(ReadingPane), app.screen.query_one(RelatedPanel)
+        await wait_for(pilot, lambda: panel.links)
+        await pilot.pause()
+
+        def backgrounds() -> tuple[object, object]:
+            return (
+                list(pane.render_line(0))[-1].style.bgcolor,
+                list(panel.render_line(0))[-1].style.bgcolor,
+            )
+
+        before = backgrounds()
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        app.screen._compositor.render_strips()  # a repaint, as the next frame makes
+        after = backgrounds()
+        assert after[0] != before[0] and after[1] != before[1]
+        assert after[0] == pane.rich_style.bgcolor and after[1] == panel.rich_style.bgcolor
+
+
+class Cycle:
+    """Garbage only the cycle collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def collection_as_in_run_app() -> Iterator[None]:
+    """Collection off until the first frame, as ``run_app`` does; Python's defaults after."""
+    thresholds = gc.get_threshold()
+    gc.disable()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+    gc.enable()
+
+
+async def test_young_garbage_is_collected_after_a_frame(
+    server: TestServer, tmp_path: Path, collection_as_in_run_app: None
+) -> None:
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, gc.isenabled)  # after the first frame
+        assert gc.get_threshold() == garbage.AUTOMATIC_THRESHOLDS
+        cycles = [Cycle() for _ in range(garbage.COLLECT_AT)]
+        watch = weakref.ref(cycles[0])
+        del cycles
+        assert watch() is not None, "Python alone would not collect these yet"
+        await pilot.press("j")
+        await wait_for(pilot, lambda: watch() is None)
+        assert gc.get_count()[0] < garbage.COLLECT_AT
