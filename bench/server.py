@@ -172,10 +172,11 @@ def main() -> None:
     parser.add_argument("--shape", action="append", required=True, help="FEEDSxITEMS")
     parser.add_argument("--generations", type=int, default=1)
     parser.add_argument("--cache", type=Path, required=True, help="generated-feed cache dir")
+    parser.add_argument("--port", type=int, default=0, help="listen here (default: any free)")
     args = parser.parse_args()
     shapes = [tuple(int(n) for n in shape.split("x")) for shape in args.shape]
     server = FeedServer(shapes, args.generations, args.cache)  # type: ignore[arg-type]
-    port = server.serve()
+    port = server.serve(args.port)
     print(f"ready {port}", flush=True)
     threading.Event().wait()
 
