@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
+from textual.widgets import ProgressBar
 
 from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens.help import HelpScreen
-from tui.screens.main import MainScreen
+from tui.screens.main import MainScreen, RefreshProgress
 from tui.widgets.article_list import ArticleList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.reading_pane import ReadingPane
@@ -177,3 +178,19 @@ async def test_marks_and_stars_are_kept(server: TestServer, tmp_path: Path) -> N
         await pilot.pause()
         row = again.screen.query_one(ArticleList).row(0)
         assert row is not None and not row.read and row.starred
+
+
+async def test_refresh_progress_repaints_a_few_times_a_second(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """Feeds done close together share one repaint of the bar; the last count shows."""
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.screen.query_one("#refresh-progress", ProgressBar)
+        for done in range(1, 51):
+            app.screen.post_message(RefreshProgress(done, 50, f"feed {done}", ""))
+        await pilot.pause()
+        assert bar.progress == 0, "not one repaint per feed"
+        await wait_for(pilot, lambda: bar.progress == 50)
+        assert bar.total == 50

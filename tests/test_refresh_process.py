@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import write_config
 from tests.server import Route, TestServer
+from tui.core import refresh_process
 from tui.core.errors import TvnewsError
 from tui.core.models import ListQuery
 from tui.core.refresh_process import refresh_in_child
@@ -40,6 +41,20 @@ def test_a_child_refresh_reports_each_feed_and_fills_the_cache(
     store = Store(cache)
     assert store.count(ListQuery()) == summary.new
     store.close()
+
+
+def test_the_child_runs_below_the_interface(server: TestServer, tmp_path: Path) -> None:
+    """Keys come first: the child (and the parsers it starts) run at a lower priority."""
+    config = write_config(tmp_path / "feeds.toml", [("Site", server.url("/feed.xml"))])
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    seen: list[int] = []
+
+    def progress(*_: object) -> None:
+        seen.extend(os.getpriority(os.PRIO_PROCESS, c.pid) for c in refresh_process._children)
+
+    refresh_in_child(config, tmp_path / "cache.sqlite3", on_progress=progress)
+    assert seen and set(seen) == {min(ours + refresh_process.NICENESS, 19)}
+    assert refresh_process.NICENESS >= 10
 
 
 def test_a_child_refresh_that_cannot_start_says_why(tmp_path: Path) -> None:
