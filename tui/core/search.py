@@ -31,6 +31,8 @@ def fts_query(text: str) -> str:
 
 def _fold(text: str) -> str:
     """Lower case without accents, one character for each character (offsets stay put)."""
+    if text.isascii():  # most titles: one call, not one per character
+        return text.lower()
     return "".join(map(_fold_char, text))
 
 

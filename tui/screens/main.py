@@ -19,7 +19,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ProgressBar
 
 from tui.config import Config
@@ -108,6 +110,10 @@ class PageFailed(Message):
 
 class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
     """List | reading pane over the related panel; status line and footer below."""
+
+    #: Textual repaints the whole screen when the focus moves; the panes that change with
+    #: it (border colour, cursor) repaint themselves, so only they are painted again.
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="refresh"),
