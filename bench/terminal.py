@@ -75,7 +75,8 @@ def cli_search(bench: Bench, config: Path, data: Path) -> float:
 def _with_env(bench: Bench, cmd: list[str]) -> list[str]:
     """tmux starts programs with its own environment: pass ours explicitly."""
     names = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "PYTHONPATH", "BROWSER")
-    return ["env", *(f"{name}={bench.env[name]}" for name in names), *cmd]
+    unset = ["-u", "PYTHONDONTWRITEBYTECODE"]  # as in Bench.env: run from bytecode
+    return ["env", *unset, *(f"{name}={bench.env[name]}" for name in names), *cmd]
 
 
 def _list_order(data: Path, count: int) -> list[tuple[str, str]]:
