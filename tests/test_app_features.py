@@ -542,3 +542,23 @@ async def test_with_picture_support_the_lead_picture_is_drawn(
         await pilot.press("escape", "enter")
         await pilot.pause()
         assert server.count("/lead.png") == 1, "the same picture is not fetched again"
+
+
+async def test_an_empty_view_says_why(server: TestServer, tmp_path: Path) -> None:
+    """Empty starred and unread views say so, not "No articles yet"."""
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        articles = app.screen.query_one(ArticleList)
+        assert articles.total > 0
+        await pilot.press("S")
+        await wait_for(pilot, lambda: articles.total == 0)
+        shown = " ".join(articles.render_line(y).text.strip() for y in range(1, 4)).strip()
+        assert shown == "Nothing starred yet. Press s on an article to star it."
+        assert "Nothing starred yet. Press s on" in screen_text(app)
+        await pilot.press("V", "A")  # all articles, then mark them all read
+        await wait_for(pilot, lambda: unread_in_store(app) == 0)
+        await pilot.press("U")
+        await wait_for(pilot, lambda: articles.total == 0)
+        assert "No unread articles. Press r to refresh." in screen_text(app)
+        assert "No articles yet" not in screen_text(app)

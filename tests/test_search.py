@@ -223,12 +223,14 @@ async def test_slash_searches_highlights_and_esc_clears(server: TestServer, tmp_
         text = screen_text(app)
         assert f"Search: {word.lower()}" in text
         assert f"{articles.total} match" in text
+        assert str(articles.border_subtitle).endswith(("match", "matches")), "not the unread count"
         strip = articles.render_line(titles.index(target))
         matched = [seg.text for seg in strip if seg.style and seg.style.underline]
         assert [m.lower() for m in matched[:1]] == [word.lower()]
         await pilot.press("escape")
         assert articles.total == everything and not bar.display
         assert articles.highlight_terms == []
+        assert str(articles.border_subtitle).endswith("unread")
 
 
 async def test_a_search_with_no_match_says_so(server: TestServer, tmp_path: Path) -> None:

@@ -96,6 +96,7 @@ class ReaderFeatures:
         if view is not None:
             self.view = view
         self.list_query = self.view_query(self.view)
+        self.article_list.empty_text = empty_text(self.list_query)
         self.article_list.set_source(
             StoreRows(self.store, self.list_query), keep_cursor=keep_cursor
         )
@@ -436,3 +437,15 @@ class ReaderFeatures:
 
 
 __all__ = ["FEATURE_BINDINGS", "ReaderFeatures"]
+
+
+def empty_text(query: ListQuery) -> str:
+    """What an empty list says: why this view has nothing, and what to press."""
+    if query.search:
+        return "No articles match. Esc clears the search."
+    if query.starred_only:
+        return "Nothing starred yet. Press s on an article to star it."
+    here = " here" if query.feed_id is not None or query.section is not None else ""
+    if query.unread_only:
+        return f"No unread articles{here}. Press r to refresh."
+    return f"No articles{here} yet. Press r to refresh."

@@ -15,6 +15,7 @@ from textual.content import Content
 from tui.core.errors import StoreError
 from tui.core.sanitize import clean_line
 from tui.core.search import search_terms
+from tui.screens.reader_features import empty_text
 from tui.widgets.search_bar import SearchBar
 
 if TYPE_CHECKING:
@@ -83,7 +84,8 @@ class SearchFeature:
         article_list.highlight_terms = search_terms(text)
         # Content, not str: a border title string is parsed as markup, and this is typed text.
         article_list.border_title = Content(f"Search: {clean_line(text, 40)}")
-        article_list.empty_text = "No articles match. Esc clears the search."
+        article_list.empty_text = empty_text(self.list_query)
+        article_list.border_subtitle = f"{matches:,} match{'es' * (matches != 1)}"
         article_list.refresh()
         if self.search_bar is not None:
             self.search_bar.show_count(matches)
@@ -94,7 +96,6 @@ class SearchFeature:
             self.search_bar.close()
         article_list = self.article_list
         article_list.highlight_terms = []
-        article_list.empty_text = "No articles yet. Press r to refresh."
         if self.searching:
             self.list_query = replace(self.list_query, search="")
             self.apply_view()

@@ -7,6 +7,7 @@ scroll as fast as 100.
 
 from __future__ import annotations
 
+import textwrap
 from collections import OrderedDict
 from typing import Protocol
 
@@ -217,9 +218,10 @@ class ArticleList(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
         if self.total == 0:
-            if y == 1:
+            lines = textwrap.wrap(self.empty_text, max(width - 4, 10))
+            if 1 <= y <= len(lines):
                 style = self.get_component_rich_style("article-list--empty")
-                return Strip([Segment(set_cell_size(f"  {self.empty_text}", width), style)])
+                return Strip([Segment(set_cell_size(f"  {lines[y - 1]}", width), style)])
             return Strip.blank(width, self.rich_style)
         row = self.row(index)
         if row is None:
