@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -442,6 +443,46 @@ def test_two_processes_finding_the_same_damage_rebuild_once(
     assert first.returncode == 0 and second.returncode == 0, first_err + second.stderr
     assert len(_aside(tmp_path)) == 1, "moved aside once"
     assert len(states(cache_of(tmp_path))) == 300
+
+
+def test_many_processes_finding_the_same_damage_all_go_on(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """One repairs; the others wait and use the repaired cache. A process that had opened
+    the damaged file just before it was moved aside used to stop with "file is not a
+    database", and one switching the new file to WAL with "database is locked" (about one
+    round in twelve under load)."""
+    _cache_with_state(server, tmp_path)
+    command = [sys.executable, "-m", "tui.cli", "--config", str(tmp_path / "feeds.toml"),
+               "--data-dir", str(tmp_path / "data"), "refresh"]  # fmt: skip
+    for _ in range(3):
+        cache_of(tmp_path).write_bytes(b"garbage" * 1000)
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, "cwd": ROOT}
+        children = [subprocess.Popen(command, **pipes) for _ in range(6)]
+        errors = [child.communicate(timeout=120)[1] for child in children]
+        failed = [err for child, err in zip(children, errors, strict=True) if child.returncode]
+        assert not failed, failed
+        assert len(states(cache_of(tmp_path))) == 300
+    assert len(_aside(tmp_path)) == 3, "moved aside once per damage"
+
+
+def test_a_cache_another_process_is_writing_in_rollback_mode_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    """Switching to WAL needs the file to itself; SQLite says "database is locked" at once
+    (no busy timeout) while another connection holds a write lock, as a first run does."""
+    path = tmp_path / "cache.sqlite3"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t(x)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")
+    release = threading.Timer(0.5, other.execute, ["COMMIT"])
+    release.start()
+    store = Store(path)
+    release.join()
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    store.close()
+    other.close()
 
 
 def test_parsed_feed_fixture_sanity() -> None:

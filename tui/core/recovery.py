@@ -50,7 +50,10 @@ def open_store_or_recover(path: Path) -> tuple[Store, str]:
         store = Store(path)
     except StoreError:
         if damage_of(path, thorough=True) is None:
-            raise
+            # Not damaged now: another process may have been repairing it (moving aside
+            # the file this one had opened). Open it again once that repair is over.
+            with _exclusive(path):
+                return Store(path), ""
         return _recover(path)
     try:
         damage = _damage_in_use(store, thorough)

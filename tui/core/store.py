@@ -180,7 +180,7 @@ class Store:
                 "to keep a separate cache."
             )
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+            _use_wal(db)
         if version == SCHEMA_VERSION:
             return
         db.execute("BEGIN IMMEDIATE")
@@ -804,3 +804,17 @@ def _iso_to_unix(value: str) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
+
+
+def _use_wal(db: sqlite3.Connection, wait: float = 10.0) -> None:
+    """Switch a cache to WAL. SQLite answers "database is locked" at once, without its
+    busy timeout, while another process has the file open (two first runs at once)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
