@@ -807,8 +807,9 @@ def _iso_to_unix(value: str) -> float | None:
 
 
 def _use_wal(db: sqlite3.Connection, wait: float = 10.0) -> None:
-    """Switch a cache to WAL. SQLite answers "database is locked" at once, without its
-    busy timeout, while another process has the file open (two first runs at once)."""
+    """Switch a cache to WAL. While another connection is writing to the file (two first
+    runs at once, or a cache being rebuilt), SQLite answers "database is locked" at once,
+    without waiting its busy timeout (it would deadlock): wait and ask again."""
     deadline = time.monotonic() + wait
     while True:
         try:
