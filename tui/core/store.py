@@ -372,8 +372,8 @@ class Store:
         return self.db.execute("DELETE FROM search_pending").rowcount
 
     def _where(self, query: ListQuery, *, from_hits: bool = False) -> tuple[str, list[object]]:
-        """WHERE of ``query``; ``from_hits``: the FROM is :func:`_source` (it starts from the
-        search's matches, so they need no test)."""
+        """WHERE of ``query``; ``from_hits``: the FROM is :func:`_source`, which starts from
+        the matches the caller has just found (they need neither a search nor a test)."""
         clauses = ["f.active = 1"]
         params: list[object] = []
         if query.feed_id is not None:
@@ -386,10 +386,9 @@ class Store:
             clauses.append("a.read = 0")
         if query.starred_only:
             clauses.append("a.starred = 1")
-        if query.search:
+        if query.search and not from_hits:
             self.search_matches(query.search)
-            if not from_hits:
-                clauses.append("a.id IN temp.search_hits")
+            clauses.append("a.id IN temp.search_hits")
         return " AND ".join(clauses), params
 
     def search_matches(self, text: str, *, fresh: bool = False) -> int:
