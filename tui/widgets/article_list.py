@@ -11,7 +11,7 @@ import textwrap
 from collections import OrderedDict
 from typing import Protocol
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -26,7 +26,7 @@ from tui.core.models import ArticleRow
 from tui.core.sanitize import clean_line
 from tui.core.search import match_spans
 from tui.core.timefmt import age
-from tui.widgets.quiet import set_virtual_size
+from tui.widgets.quiet import fit_cells, set_virtual_size
 
 #: Rows fetched from the store at once.
 PAGE = 256
@@ -259,8 +259,8 @@ class ArticleList(ScrollView, can_focus=True):
         star = "★" if row.starred else " "
         feed_width = min(FEED_WIDTH, max(width // 4, 6))
         title_width = max(width - feed_width - AGE_WIDTH - 6, 1)
-        title = _fit(clean_line(row.title, 300), title_width)
-        feed = _fit(clean_line(row.feed_name, 80), feed_width)
+        title = fit_cells(clean_line(row.title, 300), title_width)
+        feed = fit_cells(clean_line(row.feed_name, 80), feed_width)
         segments = [
             Segment(f" {marker}", base),
             Segment(star, star_style),
@@ -285,10 +285,3 @@ class ArticleList(ScrollView, can_focus=True):
             at = end
         segments.append(Segment(title[at:], style))
         return segments
-
-
-def _fit(text: str, width: int) -> str:
-    """Pad or cut ``text`` to ``width`` cells, with an ellipsis when cut."""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"

@@ -80,12 +80,19 @@ class TextLine(StyledOncePerPaint, Widget):
         return Strip([segment for segment in segments if segment.text], width)
 
 
+def fit_cells(text: str, width: int) -> str:
+    """Pad or cut ``text`` to ``width`` cells, with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
 def _placed(text: str, width: int, align: str) -> tuple[str, str, str]:
     """``text`` in exactly ``width`` cells as (space before, text, space after): cut
-    with an ellipsis when too long, else placed by ``align``."""
+    as :func:`fit_cells` cuts when too long, else placed by ``align``."""
     length = cell_len(text)
     if length > width:
-        return "", set_cell_size(text, width - 1) + "…", ""
+        return "", fit_cells(text, width), ""
     space = width - length
     left = space // 2 if align == "center" else space if align in ("right", "end") else 0
     return " " * left, text, " " * (space - left)
