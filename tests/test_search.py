@@ -22,6 +22,8 @@ from tui.widgets.article_list import ArticleList
 from tui.widgets.search_bar import SearchBar
 
 SIZE = (120, 40)
+#: A real news feed (55 items): the app tests search in it.
+GUARDIAN = "/feeds/rss20-guardian-us-news-media-content.xml"
 
 
 def entry(
@@ -106,7 +108,7 @@ def test_changed_pruned_and_removed_articles_leave_the_index(store: Store) -> No
 def test_refresh_leaves_nothing_unindexed(server: TestServer, tmp_path: Path) -> None:
     config = write_config(
         tmp_path / "feeds.toml",
-        [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))],
+        [("Guardian", server.url(GUARDIAN))],
     )
     result = tvnews("--config", str(config), "--data-dir", str(tmp_path / "d"), "refresh")
     assert result.returncode == 0, result.stderr
@@ -199,7 +201,7 @@ def test_cli_search_prints_title_feed_date_and_url(server: TestServer, tmp_path:
 
 async def test_slash_searches_highlights_and_esc_clears(server: TestServer, tmp_path: Path) -> None:
     feeds = [
-        ("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml")),
+        ("Guardian", server.url(GUARDIAN)),
         ("Cloudflare", server.url("/feeds/rss20-cloudflare-blog-content-encoded.xml")),
     ]
     app = make_app(tmp_path, feeds)
@@ -234,8 +236,7 @@ async def test_slash_searches_highlights_and_esc_clears(server: TestServer, tmp_
 
 
 async def test_a_search_with_no_match_says_so(server: TestServer, tmp_path: Path) -> None:
-    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
-    app = make_app(tmp_path, feeds)
+    app = make_app(tmp_path, [("Guardian", server.url(GUARDIAN))])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("slash", *"zzzqqq", "enter")
@@ -308,8 +309,7 @@ def test_a_search_counted_again_finds_what_another_process_added(tmp_path: Path)
 async def test_markup_typed_into_the_search_is_shown_as_typed(
     server: TestServer, tmp_path: Path
 ) -> None:
-    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
-    app = make_app(tmp_path, feeds)
+    app = make_app(tmp_path, [("Guardian", server.url(GUARDIAN))])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("slash")
@@ -323,8 +323,7 @@ async def test_markup_typed_into_the_search_is_shown_as_typed(
 async def test_words_typed_right_after_slash_go_into_the_search_bar(
     server: TestServer, tmp_path: Path
 ) -> None:
-    feeds = [("Guardian", server.url("/feeds/rss20-guardian-us-news-media-content.xml"))]
-    app = make_app(tmp_path, feeds)
+    app = make_app(tmp_path, [("Guardian", server.url(GUARDIAN))])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         articles = app.screen.query_one(ArticleList)
