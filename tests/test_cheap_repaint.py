@@ -6,15 +6,23 @@ from __future__ import annotations
 import gc
 import weakref
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from tests.apphelpers import make_app, serve_seed_feed, wait_for
+from tests.conftest import write_config
 from tests.server import TestServer
+from tui.app import TvnewsApp
+from tui.config import load_config
+from tui.core.models import ParsedEntry, ParsedFeed
+from tui.core.store import Store, default_cache_path
 from tui.screens import garbage
-from tui.widgets.quiet import TextLine
+from tui.widgets.article_list import ArticleList
+from tui.widgets.quiet import TextLine, thumb_eighths
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 
@@ -59,10 +67,13 @@ async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Pa
         await wait_for(pilot, lambda: panel.links)
         await pilot.pause()
 
-        def backgrounds() -> tuple[object, object]:
+        articles = app.screen.query_one(ArticleList)
+
+        def backgrounds() -> tuple[object, object, object]:
             return (
                 list(pane.render_line(0))[-1].style.bgcolor,
                 list(panel.render_line(0))[-1].style.bgcolor,
+                next(iter(articles.render_line(0))).style.color,
             )
 
         before = backgrounds()
@@ -71,7 +82,7 @@ async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Pa
         await pilot.pause()
         app.screen._compositor.render_strips()  # a repaint, as the next frame makes
         after = backgrounds()
-        assert after[0] != before[0] and after[1] != before[1]
+        assert all(new != old for new, old in zip(after, before, strict=True)), (before, after)
         assert after[0] == pane.rich_style.bgcolor and after[1] == panel.rich_style.bgcolor
 
 
@@ -107,3 +118,67 @@ async def test_young_garbage_is_collected_after_a_frame(
         await pilot.press("j")
         await wait_for(pilot, lambda: watch() is None)
         assert gc.get_count()[0] < garbage.COLLECT_AT
+
+
+def long_list_app(tmp_path: Path, articles: int, titles: tuple[str, ...] = ()) -> TvnewsApp:
+    """The app on a cache of ``articles`` articles of one feed (``titles`` first)."""
+    url = "http://127.0.0.1:9/long.xml"
+    config = write_config(tmp_path / "feeds.toml", [("Long", url)])
+    cache = default_cache_path(tmp_path / "data")
+    store = Store(cache)
+    store.sync_feeds([(url, "Long", "")])
+    entries = tuple(
+        ParsedEntry(f"g{n}", f"https://example.com/{n}", title, "", 1.7e9 + n, "", "")
+        for n, title in enumerate(titles + tuple(f"Article {n}" for n in range(articles)))
+    )
+    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Long", "", entries))
+    store.close()
+    return TvnewsApp(load_config(config), cache)
+
+
+async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: Path) -> None:
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        bar = articles.vertical_scrollbar
+        painted = []
+        original = bar.render
+        bar.render = lambda: painted.append(bar.position) or original()  # type: ignore[method-assign]
+        thumbs = []
+        for _ in range(12):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            assert bar.position == articles.scroll_y, "dragging starts from the true offset"
+            thumbs.append(thumb_eighths(bar, bar.position))
+        moves = sum(1 for a, b in pairwise(thumbs) if a != b)
+        assert 0 < len(painted) <= moves + 1 < 12, (painted, thumbs)
+        await pilot.press("G")
+        await pilot.pause()
+        thumb = [
+            bool(next(iter(strip)).style.reverse) for strip in bar.render_lines(bar.size.region)
+        ]
+        assert thumb[-1] and not thumb[0], "at the end the thumb is drawn at the bottom"
+
+
+WIDE_TITLES = (
+    "日本語のニュース見出しがとても長い場合の表示",
+    "Emoji 🎬📺 in a title, with a combining e\u0301 and a tab\there",
+    "A title far longer than any list column could ever hold, " * 4,
+    "",
+)
+
+
+@pytest.mark.parametrize("width", [40, 83, 120, 201])
+async def test_list_rows_fill_the_width_exactly(tmp_path: Path, width: int) -> None:
+    """Rows are painted with their width known in advance; wide and odd titles too."""
+    app = long_list_app(tmp_path, 10, WIDE_TITLES)
+    async with app.run_test(size=(width, 20)) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 10 + len(WIDE_TITLES))
+        await pilot.press("j")
+        inner = articles.scrollable_content_region.width
+        for y in range(articles.total):
+            strip = articles.render_line(y)
+            assert sum(cell_len(segment.text) for segment in strip) == inner
+            assert strip.cell_length == inner

@@ -26,7 +26,7 @@ from tui.core.models import ArticleRow
 from tui.core.sanitize import clean_line
 from tui.core.search import match_spans
 from tui.core.timefmt import age
-from tui.widgets.quiet import fit_cells, set_virtual_size
+from tui.widgets.quiet import ThumbRepaintsWhenItMoves, fit_cells, set_virtual_size
 
 #: Rows fetched from the store at once.
 PAGE = 256
@@ -48,7 +48,7 @@ class RowSource(Protocol):
         ...
 
 
-class ArticleList(ScrollView, can_focus=True):
+class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
     """Newest first; unread marked ●, starred ★; feed name and age on the right."""
 
     BINDINGS = [
@@ -98,6 +98,7 @@ class ArticleList(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
         self._strips: dict[tuple, Strip] = {}
         """Rendered rows (a row is the same until its data, width, cursor or age change)."""
+        self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
 
     # -- data -----------------------------------------------------------------------------
 
@@ -240,34 +241,42 @@ class ArticleList(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # colours (theme, focus) are part of the cached rows
+        self._styles.clear()
+
+    def _row_styles(self, read: bool, is_cursor: bool) -> tuple[Style, Style, Style, Style]:
+        """Title, feed, age and star styles of a row (worked out once until the styles
+        change: ``get_component_rich_style`` costs ~10 µs a call)."""
+        key = (read, is_cursor, is_cursor and self.has_focus)
+        styles = self._styles.get(key)
+        if styles is None:
+            names = ("read" if read else "unread", "feed", "age", "star")
+            styles = tuple(self.get_component_rich_style(f"article-list--{n}") for n in names)
+            if is_cursor:
+                cursor = self.get_component_rich_style("article-list--cursor")
+                if not self.has_focus:
+                    cursor = Style(bgcolor=cursor.bgcolor, dim=True) if cursor.bgcolor else cursor
+                styles = tuple(style + cursor for style in styles)
+            self._styles[key] = styles  # type: ignore[assignment]
+        return styles  # type: ignore[return-value]
 
     def _render_row(self, row: ArticleRow, width: int, is_cursor: bool) -> Strip:
-        base = self.get_component_rich_style(
-            "article-list--unread" if not row.read else "article-list--read"
-        )
-        feed_style = self.get_component_rich_style("article-list--feed")
-        age_style = self.get_component_rich_style("article-list--age")
-        star_style = self.get_component_rich_style("article-list--star")
-        if is_cursor:
-            cursor = self.get_component_rich_style("article-list--cursor")
-            if not self.has_focus:
-                cursor = Style(bgcolor=cursor.bgcolor, dim=True) if cursor.bgcolor else cursor
-            base, feed_style, age_style, star_style = (
-                s + cursor for s in (base, feed_style, age_style, star_style)
-            )
+        base, feed_style, age_style, star_style = self._row_styles(row.read, is_cursor)
         marker = "●" if not row.read else " "
         star = "★" if row.starred else " "
         feed_width = min(FEED_WIDTH, max(width // 4, 6))
         title_width = max(width - feed_width - AGE_WIDTH - 6, 1)
         title = fit_cells(clean_line(row.title, 300), title_width)
         feed = fit_cells(clean_line(row.feed_name, 80), feed_width)
+        when = age(row.published).rjust(AGE_WIDTH)
         segments = [
             Segment(f" {marker}", base),
             Segment(star, star_style),
             *self._title_segments(f" {title} ", base),
             Segment(f"{feed} ", feed_style),
-            Segment(age(row.published).rjust(AGE_WIDTH), age_style),
+            Segment(when, age_style),
         ]
+        if title_width + feed_width + len(when) + 6 == width and when.isascii():
+            return Strip(segments, width)  # the columns fill the width exactly
         strip = Strip(segments)
         if strip.cell_length < width:
             strip = strip.extend_cell_length(width, base)

@@ -8,11 +8,14 @@ size is fixed by CSS can repaint just themselves instead.
 
 from __future__ import annotations
 
+from math import ceil
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -40,6 +43,41 @@ class StyledOncePerPaint:
     def render_lines(self, crop: Region) -> list[Strip]:
         self.paint_style = self.rich_style  # type: ignore[attr-defined]
         return super().render_lines(crop)  # type: ignore[misc]
+
+
+class ThumbRepaintsWhenItMoves:
+    """Mixin for long ScrollViews: the vertical scrollbar repaints only when its thumb
+    moves on screen.
+
+    Textual repaints the whole scrollbar (~2.5 ms for 35 lines) on every change of the
+    scroll offset; on a list of 100k rows a page down moves the thumb by a hundredth of
+    a cell. The scrollbar still learns each new offset (dragging starts from it).
+    """
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        """ScrollView's own watcher, less the scrollbar's repaint when nothing moved."""
+        if not self.show_vertical_scrollbar:  # type: ignore[attr-defined]
+            super().watch_scroll_y(old, new)  # type: ignore[misc]
+            return
+        bar = self.vertical_scrollbar  # type: ignore[attr-defined]
+        drawn = thumb_eighths(bar, bar.position)
+        position = int(new * 8) / 8  # as ScrollBar.validate_position rounds it
+        bar.set_reactive(ScrollBar.position, position)
+        if drawn is None or drawn != thumb_eighths(bar, position):
+            bar.refresh()
+        if round(old) != round(new):
+            self.refresh(self.size.region)  # type: ignore[attr-defined]
+
+
+def thumb_eighths(bar: ScrollBar, position: float) -> tuple[int, int] | None:
+    """Where the thumb of a vertical ``bar`` starts and ends, in eighths of a cell, as
+    Textual's ``ScrollBarRender.render_bar`` draws it; None when there is no thumb."""
+    size, virtual, window = bar.size.height, bar.window_virtual_size, bar.window_size
+    if not (size and virtual and window) or window >= virtual or size == virtual:
+        return None
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (position / (virtual - window)) * 8)
+    return start, start + ceil(thumb * 8)
 
 
 class TextLine(StyledOncePerPaint, Widget):
