@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from textual import events, work
@@ -12,6 +13,10 @@ from textual.theme import Theme
 from tui.config import Config
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
+
+#: How long a thread may hold the GIL while another waits (Python's default is 5 ms). A
+#: worker fetching or extracting a page then delays a key's frame by at most 1 ms at a time.
+SWITCH_INTERVAL = 0.001
 
 
 def _tvnews_commands() -> type:
@@ -49,6 +54,8 @@ class TvnewsApp(App[None]):
             self.theme = theme
 
     def on_mount(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         if self.config.keys:
             self.set_keymap(self.config.keys)
         self.push_screen(MainScreen(self.config, self.cache_path))
@@ -58,6 +65,9 @@ class TvnewsApp(App[None]):
             self.call_after_refresh(self._check_key_ids)
         self._theme_timer = None
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
 
     def _check_key_ids(self) -> None:
         """Say which ids in ``[keys]`` name no binding."""

@@ -160,7 +160,10 @@ def run_app(context: Context) -> int:
     """Start the Textual app (imported only now)."""
     import gc
 
+    from tui.core.workers import skip_unused_imports
+
     gc.disable()  # start-up makes many long-lived objects; the main screen enables it again
+    skip_unused_imports()  # a page fetch would import trio: 0.1 s, while keys wait
     notices: list[str] = []
     store = context.open_store(notices)
     store.close()

@@ -207,7 +207,9 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
     @work(thread=True, group="preload")
     def _preload(self) -> None:
         """Import what opening an article needs, off the UI thread, after the first frame:
-        the first article opens as fast as the next ones."""
+        the first article opens as fast as the next ones, and its page fetch does not
+        import the HTTP stack while the next key is handled."""
+        import tui.core.pages
         import tui.core.related
         import tui.core.render  # noqa: F401
         from tui.widgets.reading_pane import preload
@@ -245,7 +247,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             else:
                 unread = counted[1]
             self._unread_counted = (query, unread)
-            parts = [f"{total:,} articles", f"{unread:,} unread"]
+            parts = [f"{total:,} article{'s' * (total != 1)}", f"{unread:,} unread"]
         if self.failing:
             parts.append(f"{len(self.failing)} feed{'s' * (len(self.failing) != 1)} failing")
         parts += self.status_parts()
@@ -253,7 +255,9 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             parts.append(extra)
         self.query_one("#status-line", TextLine).update(" · ".join(parts))
         if unread is not None:
-            self.article_list.border_subtitle = f"{unread:,} unread"
+            subtitle = f"{unread:,} unread"
+            if self.article_list.border_subtitle != subtitle:  # setting it repaints the list
+                self.article_list.border_subtitle = subtitle
         self.refresh_sidebar()
 
     @on(ArticleList.Selected)
@@ -286,7 +290,11 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             pane.set_notice(f"Fetching the full article from {article.url} …")
             if article.url not in self.pending:
                 self.pending[article.url] = self.request_id
-                self.fetch_full_text(self.request_id, article_id, article.url)
+                # After the frame: the fetch's thread would hold the GIL while the
+                # article is painted (up to 5 ms at a time).
+                self.call_after_refresh(
+                    self.fetch_full_text, self.request_id, article_id, article.url
+                )
 
     def _one_read(self) -> None:
         """An article of the list was marked read on opening: one fewer unread, no recount."""
@@ -446,7 +454,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         self.pending[url] = self.request_id
         what = "section" if link.kind == "more" else "article"
         self.query_one(ReadingPane).set_notice(f"Opening {what} {url} …")
-        self.fetch_page(self.request_id, link)
+        self.call_after_refresh(self.fetch_page, self.request_id, link)  # after the notice
 
     def _show_section(self, section: Section) -> None:
         from tui.core.markdown import escape_markdown

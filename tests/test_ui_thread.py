@@ -1,0 +1,70 @@
+"""What keeps the UI thread free for keys: worker threads hand the GIL back within 1 ms
+while the app runs, and the app process never imports trio (httpcore would, for 0.1 s,
+when a page is first fetched)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.apphelpers import make_app, serve_seed_feed
+from tests.server import TestServer
+from tui.app import SWITCH_INTERVAL
+
+ROOT = Path(__file__).resolve().parents[1]
+TUI_DRIVE = ROOT.parent / "shared" / "tools" / "tui_drive.py"
+
+#: Runs ``tvnews`` and writes down, once it has quit, what it imported.
+PROBE = """
+import json, os, sys
+from tui.cli import main
+code = main(sys.argv[1:])
+with open(os.environ["PROBE_OUT"], "w") as out:
+    json.dump({"code": code, "trio": "trio" in sys.modules and sys.modules["trio"] is not None,
+               "pages": "tui.core.pages" in sys.modules}, out)
+"""
+
+
+async def test_threads_hand_the_gil_back_quickly_while_the_app_runs(
+    server: TestServer, tmp_path: Path
+) -> None:
+    before = sys.getswitchinterval()
+    assert before != SWITCH_INTERVAL
+    app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before, "the process's own setting comes back"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(not TUI_DRIVE.is_file(), reason="../shared/tools/tui_drive.py is missing")
+@pytest.mark.skipif(importlib.util.find_spec("trio") is None, reason="trio is not installed")
+def test_the_app_fetching_a_page_does_not_import_trio(server: TestServer, tmp_path: Path) -> None:
+    app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
+    scenario = tmp_path / "scenario.txt"
+    scenario.write_text(
+        "wait Jessica Jones\nkeys Enter\nsleep 2\nkeys q\nkeys q\nexited 10\n", encoding="utf-8"
+    )
+    out = tmp_path / "probe.json"
+    command = [
+        *(sys.executable, "-c", PROBE),
+        *("--config", str(app.config.path), "--data-dir", str(app.cache_path.parent)),
+    ]
+    result = subprocess.run(
+        [sys.executable, str(TUI_DRIVE), "script", str(scenario), "--", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PROBE_OUT": str(out)},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert json.loads(out.read_text()) == {"code": 0, "trio": False, "pages": True}
