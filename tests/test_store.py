@@ -89,3 +89,57 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError):
         Store(path)
+
+
+def deep_store(tmp_path: Path) -> tuple[Store, int]:
+    """6,500 articles in three feeds (one no longer configured), many on the same date."""
+    import random
+
+    store = Store(tmp_path / "deep.sqlite3")
+    urls = [f"https://example.com/{name}" for name in ("one", "two", "gone")]
+    store.sync_feeds([(url, url[-3:], "") for url in urls])
+    rng = random.Random(7)
+    for number, url in enumerate(urls):
+        entries = tuple(
+            entry(
+                f"{number}-{n}",
+                f"{'common ' if n % 13 else ''}story {n}",
+                rng.choice([1.7e9, 1.7e9 + 60, 1.7e9 + n, None]),
+            )
+            for n in range(2_500 if number < 2 else 1_500)
+        )
+        store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed(url, "", entries))
+    store.sync_feeds([(url, url[-3:], "") for url in urls[:2]])
+    ids = store.ids(ListQuery())
+    store.set_read([i for i in ids if rng.random() < 0.4], True)
+    return store, store.feed_fetch_state(urls[0])[0]
+
+
+def test_pages_found_from_their_neighbours_or_the_end_match_pages_counted_from_the_top(
+    tmp_path: Path,
+) -> None:
+    from tui.screens.main import StoreRows
+
+    store, first_feed = deep_store(tmp_path)
+    queries = [
+        ListQuery(),
+        ListQuery(unread_only=True),
+        ListQuery(feed_id=first_feed),
+        ListQuery(search="common"),  # more matches than are put in order at once
+        ListQuery(search="common", unread_only=True),
+        ListQuery(sort="feed"),
+    ]
+    limit = 256
+    for query in queries:
+        source = StoreRows(store, query)
+        total = source.count()
+        expected = store.ids(query)
+        assert total == len(expected) > 2 * limit, query
+        offsets = list(range(0, total, limit))
+        walks = [offsets, offsets[::-1], [offsets[-1], offsets[len(offsets) // 2], 0]]
+        for walk in walks:
+            source.count()  # forget the pages read so far
+            for offset in walk:
+                got = [row.id for row in source.rows(offset, limit)]
+                assert got == expected[offset : offset + limit], (query, offset)
+    assert store.rows_next_to(ListQuery(), 10**9, limit) is None, "a deleted article"

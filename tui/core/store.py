@@ -452,12 +452,16 @@ class Store:
             f"WHERE id IN (SELECT a.id FROM articles a WHERE {unlisted})"
         ).fetchone()[0]
 
-    def rows(self, query: ListQuery, offset: int, limit: int) -> list[ArticleRow]:
+    def rows(
+        self, query: ListQuery, offset: int, limit: int, *, total: int | None = None
+    ) -> list[ArticleRow]:
         """One page of the list, newest first (or by feed).
 
         A search reads the page of ids put in order by :meth:`count` when there were
         few matches; with many, it walks the list index from the newest article and
         stops after the page (the first pages of "season" in 100k articles take < 2 ms).
+        Given the list's ``total``, a page in the older half is counted from the oldest
+        article (SQLite steps over every row before an OFFSET).
         """
         if self._ordered is not None and self._ordered[0] == query:
             return self.rows_by_id(self._ordered[1][offset : offset + limit])
@@ -465,16 +469,52 @@ class Store:
         source = "articles a"
         if query.search and query.sort == "date":
             source = "articles a INDEXED BY articles_list"
+        order = _order(query)
+        from_end = total is not None and query.sort == "date" and offset > total // 2
+        if from_end:
+            assert total is not None
+            limit = max(min(limit, total - offset), 0)
+            offset = max(total - offset - limit, 0)
+            order = "a.sort_key ASC, a.id ASC"
         sql = (
             f"SELECT {_ROW_COLUMNS} FROM {source} JOIN feeds f ON f.id = a.feed_id "
-            f"WHERE {where} ORDER BY {_order(query)} LIMIT ? OFFSET ?"
+            f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        return [
+        rows = [
             ArticleRow(id, title, feed, published, bool(read), bool(starred))
             for id, title, feed, published, read, starred in self._read(
                 sql, [*params, limit, offset]
             )
         ]
+        return rows[::-1] if from_end else rows
+
+    def rows_next_to(
+        self, query: ListQuery, article_id: int, limit: int, *, before: bool = False
+    ) -> list[ArticleRow] | None:
+        """The ``limit`` rows just after ``article_id`` in the list (or just before it),
+        found from its sort key rather than by counting rows from the top: a page deep in
+        100k articles costs ~1 ms, not ~30. None when the list is not in date order or
+        the article is gone (the caller counts from the top then)."""
+        if query.sort != "date" or (self._ordered is not None and self._ordered[0] == query):
+            return None
+        key = self._read("SELECT sort_key FROM articles WHERE id = ?", [article_id])
+        if not key:
+            return None
+        where, params = self._where(query)
+        compare, direction = (">", "ASC") if before else ("<", "DESC")
+        source = "articles a INDEXED BY articles_list" if query.search else "articles a"
+        sql = (
+            f"SELECT {_ROW_COLUMNS} FROM {source} JOIN feeds f ON f.id = a.feed_id "
+            f"WHERE {where} AND (a.sort_key, a.id) {compare} (?, ?) "
+            f"ORDER BY a.sort_key {direction}, a.id {direction} LIMIT ?"
+        )
+        rows = [
+            ArticleRow(id, title, feed, published, bool(read), bool(starred))
+            for id, title, feed, published, read, starred in self._read(
+                sql, [*params, key[0][0], article_id, limit]
+            )
+        ]
+        return rows[::-1] if before else rows
 
     def ids(self, query: ListQuery, limit: int = -1) -> list[int]:
         """Ids of the articles ``query`` selects, in list order, in one query (a search is
