@@ -13,8 +13,9 @@ from tests.conftest import DATA, write_config
 from tests.server import Route, TestServer
 from tui.app import TvnewsApp
 from tui.config import load_config
+from tui.core.models import ParsedEntry, ParsedFeed
 from tui.core.refresh import refresh
-from tui.core.store import default_cache_path
+from tui.core.store import Store, default_cache_path
 
 SEED_FEED = DATA / "seed" / "feed.xml"
 
@@ -43,6 +44,22 @@ def make_app(
         with ThreadPoolExecutor(1) as thread:
             thread.submit(refresh, cache, config.feeds, config.settings).result()
     return TvnewsApp(config, cache)
+
+
+def long_list_app(tmp_path: Path, articles: int, titles: tuple[str, ...] = ()) -> TvnewsApp:
+    """The app on a cache of ``articles`` articles of one feed (``titles`` first)."""
+    url = "http://127.0.0.1:9/long.xml"
+    config = write_config(tmp_path / "feeds.toml", [("Long", url)])
+    cache = default_cache_path(tmp_path / "data")
+    store = Store(cache)
+    store.sync_feeds([(url, "Long", "")])
+    entries = tuple(
+        ParsedEntry(f"g{n}", f"https://example.com/{n}", title, "", 1.7e9 + n, "", "")
+        for n, title in enumerate(titles + tuple(f"Article {n}" for n in range(articles)))
+    )
+    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Long", "", entries))
+    store.close()
+    return TvnewsApp(load_config(config), cache)
 
 
 async def wait_for(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:

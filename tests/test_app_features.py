@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandPalette
 
 import tui.widgets.lead_image as lead_image_module
@@ -243,6 +244,25 @@ async def test_feed_health_lists_failures_and_opens_a_feed(
         assert app.screen.query_one(ArticleList).border_title == "Cloudflare"
         await pilot.press("E", "escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_url_typed_at_once_after_a_goes_into_the_dialog(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """``a`` and a URL sent in one go (a paste, a script): the letters that reach the app
+    before the dialog is up go into its URL field, and none acts as a list key (s, m, o)."""
+    app = make(tmp_path, feeds_toml(server))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        articles = app.screen.query_one(ArticleList)
+        before = (articles.cursor, articles.current)
+        url = "https://news.example/tv/feed.xml?sort=jkmnos"
+        for char in "a" + url:
+            app.post_message(events.Key(char, char))
+        await wait_for(pilot, lambda: isinstance(app.screen, AddFeedDialog))
+        field = app.screen.query_one("#add-url")
+        await wait_for(pilot, lambda: field.value == url)
+        assert (articles.cursor, articles.current) == before, "no key reached the list"
 
 
 async def test_add_a_feed_from_the_app(server: TestServer, tmp_path: Path) -> None:

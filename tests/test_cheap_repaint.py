@@ -13,13 +13,8 @@ import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from tests.apphelpers import make_app, serve_seed_feed, wait_for
-from tests.conftest import write_config
+from tests.apphelpers import long_list_app, make_app, serve_seed_feed, wait_for
 from tests.server import TestServer
-from tui.app import TvnewsApp
-from tui.config import load_config
-from tui.core.models import ParsedEntry, ParsedFeed
-from tui.core.store import Store, default_cache_path
 from tui.screens import garbage
 from tui.widgets.article_list import ArticleList
 from tui.widgets.quiet import TextLine, thumb_eighths
@@ -118,22 +113,6 @@ async def test_young_garbage_is_collected_after_a_frame(
         await pilot.press("j")
         await wait_for(pilot, lambda: watch() is None)
         assert gc.get_count()[0] < garbage.COLLECT_AT
-
-
-def long_list_app(tmp_path: Path, articles: int, titles: tuple[str, ...] = ()) -> TvnewsApp:
-    """The app on a cache of ``articles`` articles of one feed (``titles`` first)."""
-    url = "http://127.0.0.1:9/long.xml"
-    config = write_config(tmp_path / "feeds.toml", [("Long", url)])
-    cache = default_cache_path(tmp_path / "data")
-    store = Store(cache)
-    store.sync_feeds([(url, "Long", "")])
-    entries = tuple(
-        ParsedEntry(f"g{n}", f"https://example.com/{n}", title, "", 1.7e9 + n, "", "")
-        for n, title in enumerate(titles + tuple(f"Article {n}" for n in range(articles)))
-    )
-    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Long", "", entries))
-    store.close()
-    return TvnewsApp(load_config(config), cache)
 
 
 async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ class AddFeedDialog(ModalScreen[FeedToAdd | None]):
                 yield Button("Cancel", id="add-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#add-url", Input).focus()
+        self.set_focus(self.query_one("#add-url", Input))  # now, before the next key
 
     def action_cancel(self) -> None:
         self.dismiss(None)

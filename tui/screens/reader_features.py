@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 FEATURE_BINDINGS = [
-    Binding("a", "add_feed", "Add feed", show=False, id="add_feed"),
+    # A priority binding, like / : the app opens the dialog before it hands on the next
+    # key, so a URL typed or pasted right after ``a`` lands in the dialog.
+    Binding("a", "add_feed", "Add feed", show=False, id="add_feed", priority=True),
     Binding("D", "remove_feed", "Remove feed", show=False, id="remove_feed"),
     Binding("A", "mark_all_read", "All read", id="mark_all_read"),
     Binding("u", "undo", "Undo", show=False, id="undo"),
@@ -332,7 +334,7 @@ class ReaderFeatures:
             self.notify("This feed list has no file to edit.", severity="warning")
         return path
 
-    def action_add_feed(self: MainScreen) -> None:
+    async def action_add_feed(self: MainScreen) -> None:
         """a: ask for a feed or site URL; the feed is found, added to feeds.toml and fetched."""
         if self._config_path() is None:
             return
@@ -341,7 +343,7 @@ class ReaderFeatures:
         from tui.screens.dialogs import AddFeedDialog
 
         dialog = AddFeedDialog(self.settings, section or "", known)
-        self.app.push_screen(dialog, self._feed_found)
+        await self.app.push_screen(dialog, self._feed_found)  # up before the next key
 
     def _feed_found(self: MainScreen, found: FeedToAdd | None) -> None:
         from tui.core.feedlist import NewFeed, add_feeds

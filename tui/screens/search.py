@@ -37,9 +37,9 @@ class SearchFeature:
         return self._search_bar
 
     def check_action(self: MainScreen, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In the search bar, ``/`` is a character to type, not the search key."""
+        """In the search bar, ``/`` and ``a`` (priority keys) are characters to type."""
         bar = self.search_bar
-        if action == "search" and bar is not None and self.focused is bar.input:
+        if action in ("search", "add_feed") and bar is not None and self.focused is bar.input:
             return False
         return super().check_action(action, parameters)  # type: ignore[safe-super]
 
