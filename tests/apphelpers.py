@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +21,8 @@ from tui.core.refresh import refresh
 from tui.core.store import Store, default_cache_path
 
 SEED_FEED = DATA / "seed" / "feed.xml"
+ROOT = Path(__file__).resolve().parents[1]
+TUI_DRIVE = ROOT.parent / "shared" / "tools" / "tui_drive.py"
 
 
 def serve_seed_feed(server: TestServer) -> str:
@@ -80,3 +85,25 @@ def screen_text(app) -> str:
     for match in _SVG_TEXT.finditer(app.export_screenshot()):
         lines.setdefault(int(match[1]), []).append(html.unescape(match[2]).replace("\xa0", " "))
     return "\n".join("".join(lines[number]) for number in sorted(lines))
+
+
+def play_in_terminal(
+    app: TvnewsApp, tmp_path: Path, steps: list[str], python: tuple[str, ...], **env: str
+) -> None:
+    """Run ``python`` (arguments after the interpreter) on ``app``'s config and cache in a
+    real terminal (tmux, through ../shared/tools/tui_drive.py) and play ``steps``."""
+    scenario = tmp_path / "scenario.txt"
+    scenario.write_text("\n".join(steps) + "\n", encoding="utf-8")
+    command = [
+        *(sys.executable, *python),
+        *("--config", str(app.config.path), "--data-dir", str(app.cache_path.parent)),
+    ]
+    result = subprocess.run(
+        [sys.executable, str(TUI_DRIVE), "script", str(scenario), "--", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]

@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.apphelpers import make_app, serve_seed_feed
+from tests.apphelpers import TUI_DRIVE, make_app, play_in_terminal, serve_seed_feed
 from tests.server import TestServer
 from tui.app import SWITCH_INTERVAL
-
-ROOT = Path(__file__).resolve().parents[1]
-TUI_DRIVE = ROOT.parent / "shared" / "tools" / "tui_drive.py"
 
 #: Runs ``tvnews`` and writes down, once it has quit, what it imported.
 PROBE = """
@@ -49,22 +44,7 @@ async def test_threads_hand_the_gil_back_quickly_while_the_app_runs(
 @pytest.mark.skipif(importlib.util.find_spec("trio") is None, reason="trio is not installed")
 def test_the_app_fetching_a_page_does_not_import_trio(server: TestServer, tmp_path: Path) -> None:
     app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
-    scenario = tmp_path / "scenario.txt"
-    scenario.write_text(
-        "wait Jessica Jones\nkeys Enter\nsleep 2\nkeys q\nkeys q\nexited 10\n", encoding="utf-8"
-    )
     out = tmp_path / "probe.json"
-    command = [
-        *(sys.executable, "-c", PROBE),
-        *("--config", str(app.config.path), "--data-dir", str(app.cache_path.parent)),
-    ]
-    result = subprocess.run(
-        [sys.executable, str(TUI_DRIVE), "script", str(scenario), "--", *command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PROBE_OUT": str(out)},
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    steps = ["wait Jessica Jones", "keys Enter", "sleep 2", "keys q", "keys q", "exited 10"]
+    play_in_terminal(app, tmp_path, steps, ("-c", PROBE), PROBE_OUT=str(out))
     assert json.loads(out.read_text()) == {"code": 0, "trio": False, "pages": True}

@@ -63,7 +63,11 @@ class AddFeedDialog(ModalScreen[FeedToAdd | None]):
                 yield Button("Cancel", id="add-cancel")
 
     def on_mount(self) -> None:
-        self.set_focus(self.query_one("#add-url", Input))  # now, before the next key
+        self.focus_url()
+
+    def focus_url(self) -> None:
+        """Focus the URL field now (``focus()`` would wait for the next message)."""
+        self.set_focus(self.query_one("#add-url", Input))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -343,7 +343,8 @@ class ReaderFeatures:
         from tui.screens.dialogs import AddFeedDialog
 
         dialog = AddFeedDialog(self.settings, section or "", known)
-        await self.app.push_screen(dialog, self._feed_found)  # up before the next key
+        await self.app.push_screen(dialog, self._feed_found)
+        dialog.focus_url()  # before the app passes on the next key
 
     def _feed_found(self: MainScreen, found: FeedToAdd | None) -> None:
         from tui.core.feedlist import NewFeed, add_feeds
