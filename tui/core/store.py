@@ -466,9 +466,6 @@ class Store:
         if self._ordered is not None and self._ordered[0] == query:
             return self.rows_by_id(self._ordered[1][offset : offset + limit])
         where, params = self._where(query)
-        source = "articles a"
-        if query.search and query.sort == "date":
-            source = "articles a INDEXED BY articles_list"
         order = _order(query)
         from_end = total is not None and query.sort == "date" and offset > total // 2
         if from_end:
@@ -477,15 +474,10 @@ class Store:
             offset = max(total - offset - limit, 0)
             order = "a.sort_key ASC, a.id ASC"
         sql = (
-            f"SELECT {_ROW_COLUMNS} FROM {source} JOIN feeds f ON f.id = a.feed_id "
+            f"SELECT {_ROW_COLUMNS} FROM {_list_source(query)} JOIN feeds f ON f.id = a.feed_id "
             f"WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         )
-        rows = [
-            ArticleRow(id, title, feed, published, bool(read), bool(starred))
-            for id, title, feed, published, read, starred in self._read(
-                sql, [*params, limit, offset]
-            )
-        ]
+        rows = self._article_rows(sql, [*params, limit, offset])
         return rows[::-1] if from_end else rows
 
     def rows_next_to(
@@ -502,19 +494,20 @@ class Store:
             return None
         where, params = self._where(query)
         compare, direction = (">", "ASC") if before else ("<", "DESC")
-        source = "articles a INDEXED BY articles_list" if query.search else "articles a"
         sql = (
-            f"SELECT {_ROW_COLUMNS} FROM {source} JOIN feeds f ON f.id = a.feed_id "
+            f"SELECT {_ROW_COLUMNS} FROM {_list_source(query)} JOIN feeds f ON f.id = a.feed_id "
             f"WHERE {where} AND (a.sort_key, a.id) {compare} (?, ?) "
             f"ORDER BY a.sort_key {direction}, a.id {direction} LIMIT ?"
         )
-        rows = [
-            ArticleRow(id, title, feed, published, bool(read), bool(starred))
-            for id, title, feed, published, read, starred in self._read(
-                sql, [*params, key[0][0], article_id, limit]
-            )
-        ]
+        rows = self._article_rows(sql, [*params, key[0][0], article_id, limit])
         return rows[::-1] if before else rows
+
+    def _article_rows(self, sql: str, params: Sequence[object]) -> list[ArticleRow]:
+        """List rows from ``sql``, which selects :data:`_ROW_COLUMNS`."""
+        return [
+            ArticleRow(id, title, feed, published, bool(read), bool(starred))
+            for id, title, feed, published, read, starred in self._read(sql, params)
+        ]
 
     def ids(self, query: ListQuery, limit: int = -1) -> list[int]:
         """Ids of the articles ``query`` selects, in list order, in one query (a search is
@@ -541,8 +534,7 @@ class Store:
                 f"SELECT {_ROW_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id "
                 f"WHERE a.id IN ({','.join('?' * len(chunk))})"
             )
-            for id, title, feed, published, read, starred in self._read(sql, chunk):
-                found[id] = ArticleRow(id, title, feed, published, bool(read), bool(starred))
+            found.update((row.id, row) for row in self._article_rows(sql, chunk))
         return [found[id] for id in ids if id in found]
 
     def position(self, query: ListQuery, article_id: int) -> int | None:
@@ -766,6 +758,14 @@ def _source(query: ListQuery) -> str:
     sort keys and flags from the narrow ``articles_search`` index, not the wide rows."""
     if query.search:
         return "temp.search_hits h CROSS JOIN articles a INDEXED BY articles_search ON a.id = h.id"
+    return "articles a"
+
+
+def _list_source(query: ListQuery) -> str:
+    """FROM for a page of the list: a search in date order walks the list index from the
+    newest article (its matches are tested on the way) and stops after the page."""
+    if query.search and query.sort == "date":
+        return "articles a INDEXED BY articles_list"
     return "articles a"
 
 

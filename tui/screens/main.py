@@ -72,7 +72,7 @@ class StoreRows:
         found = None
         if (edge := self.edges.get(offset - limit)) is not None:
             found = self.store.rows_next_to(self.query, edge[1], limit)
-        elif (edge := self.edges.get(offset + limit)) is not None and offset >= 0:
+        elif (edge := self.edges.get(offset + limit)) is not None:
             found = self.store.rows_next_to(self.query, edge[0], limit, before=True)
         if found is None or (len(found) < limit and offset + len(found) < self.total):
             found = self.store.rows(self.query, offset, limit, total=self.total)
