@@ -17,6 +17,7 @@ from tests.apphelpers import long_list_app, make_app, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens import garbage
 from tui.widgets.article_list import ArticleList
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.quiet import TextLine, thumb_eighths
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
@@ -62,13 +63,14 @@ async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Pa
         await wait_for(pilot, lambda: panel.links)
         await pilot.pause()
 
-        articles = app.screen.query_one(ArticleList)
+        articles, keys = app.screen.query_one(ArticleList), app.screen.query_one(KeyBar)
 
-        def backgrounds() -> tuple[object, object, object]:
+        def backgrounds() -> tuple[object, object, object, object]:
             return (
                 list(pane.render_line(0))[-1].style.bgcolor,
                 list(panel.render_line(0))[-1].style.bgcolor,
                 next(iter(articles.render_line(0))).style.color,
+                list(keys.render_line(0))[-1].style.bgcolor,
             )
 
         before = backgrounds()
@@ -79,6 +81,7 @@ async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Pa
         after = backgrounds()
         assert all(new != old for new, old in zip(after, before, strict=True)), (before, after)
         assert after[0] == pane.rich_style.bgcolor and after[1] == panel.rich_style.bgcolor
+        assert after[3] == keys.rich_style.bgcolor
 
 
 class Cycle:
