@@ -5,6 +5,7 @@ Real processes (``python -m tui.cli``) against real SQLite files and a loopback 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -374,6 +375,106 @@ def test_a_damaged_cache_found_by_the_app_start_is_reported_in_the_app(
 
     messages = asyncio.run(run())
     assert any("The cache was damaged" in message for message in messages)
+
+
+async def test_a_locked_cache_refuses_marks_with_a_reason_and_the_app_goes_on(
+    tmp_path: Path,
+) -> None:
+    """Another program holds the cache's write lock (a sqlite3 shell, a stuck writer):
+    star, mark and the mark on opening are refused with the reason, the article still
+    opens, the list shows only what was saved, and marks work again once the lock goes."""
+    from tests.apphelpers import long_list_app
+
+    app = long_list_app(tmp_path, 20)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.store.db.execute("PRAGMA busy_timeout = 100")  # the app waits 30 s
+        other = sqlite3.connect(app.cache_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            for key in ("s", "m", "enter"):
+                await pilot.press(key)
+                await pilot.pause()
+            messages = [notification.message for notification in app._notifications]
+            assert [message.split(":")[0] for message in messages] == [
+                "Not starred",
+                "Not marked",
+                "Not marked read",
+            ]
+            assert all("another program is writing to the cache" in m for m in messages)
+            row = screen.article_list.current
+            assert row is not None and not row.read and not row.starred
+            assert screen.history.current is not None  # the article opened all the same
+            assert screen.history.current.article_id == row.id
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        await pilot.press("s")
+        await pilot.pause()
+        assert app.is_running
+        row = screen.article_list.current
+        assert row is not None and row.starred
+    assert states(app.cache_path)[f"g{20 - 1}"] == (0, 1)
+
+
+async def test_damage_met_while_the_app_runs_ends_it_with_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The cache file is damaged under the running app (a disk fault, another program):
+    the next read of a damaged page ends the app with return code 1 and a message that
+    says the cache will be checked on the next start, which it then is."""
+    from tests.apphelpers import long_list_app
+
+    app = long_list_app(tmp_path, 3000)
+    cache = app.cache_path
+    db = sqlite3.connect(cache)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every page in the file, none in the log
+    page_size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        with cache.open("r+b") as file:  # every page but the first (read at start)
+            file.seek(page_size)
+            file.write(b"\xde\xad\xbe\xef" * ((cache.stat().st_size - page_size) // 4))
+        app.simulate_key("G")  # the end of the list is on pages not read yet
+        deadline = time.monotonic() + 10
+        while app.is_running and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    # run_test re-raises an error the app did not handle: none was.
+    assert app.return_code == 1
+    message = " ".join(capsys.readouterr().err.split())  # as printed on exit, unwrapped
+    assert message.count("tvnews: cache error: database disk image is malformed") == 1
+    assert "checked the next time tvnews starts" in message
+    assert "Traceback" not in message and "errors shown" not in message
+    assert check_marker(cache).exists()
+    store, notice = open_store_or_recover(cache)
+    store.close()
+    assert "The cache was damaged" in notice
+
+
+def test_a_refused_write_says_why(tmp_path: Path) -> None:
+    """The user's own writes (read, starred, a fetched page) fail as a StoreError saying
+    why; the refresh's writes keep SQLite's error (the whole run stops on them)."""
+    from tui.core.errors import StoreError
+
+    cache = tmp_path / "cache.sqlite3"
+    store = Store(cache)
+    store.db.execute("PRAGMA busy_timeout = 50")
+    store.sync_feeds([("http://127.0.0.1:9/f.xml", "F", "")])
+    other = sqlite3.connect(cache, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="another program is writing to the cache"):
+            store.set_starred(1, True)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store.sync_feeds([("http://127.0.0.1:9/g.xml", "G", "")])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not store.db.in_transaction
+    store.set_starred(1, True)  # no transaction was left open
+    store.close()
 
 
 def test_thorough_check_only_after_damage_was_seen(server: TestServer, tmp_path: Path) -> None:

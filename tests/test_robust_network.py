@@ -233,6 +233,32 @@ def test_retry_after_is_respected(
     assert server.count("/busy.xml") == 1
 
 
+def test_too_many_requests_without_retry_after_still_backs_off(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """A 429 that names no time: tvnews waits BACK_OFF_429 (15 min) all the same, even on
+    a forced refresh; a 503 without Retry-After is an outage, tried again next time."""
+    server.routes["/busy.xml"] = Route(status=429)
+    server.routes["/down.xml"] = Route(status=503)
+    cache = tmp_path / "cache.sqlite3"
+    feeds = [feed(server.url("/busy.xml")), feed(server.url("/down.xml"))]
+    before = time.time()
+    first = refresh(cache, feeds, SETTINGS, force=True)
+    errors = [outcome.error for outcome in first.outcomes]
+    assert errors == [
+        "HTTP 429 Too Many Requests; trying again in 15 min",
+        "HTTP 503 Service Unavailable",
+    ]
+    store = Store(cache)
+    not_before = store.feed_fetch_state(server.url("/busy.xml"))[4]
+    assert not store.feed_fetch_state(server.url("/down.xml"))[4]
+    store.close()
+    assert not_before is not None and before + 900 - 5 <= not_before <= time.time() + 905
+    second = refresh(cache, feeds, SETTINGS, force=True)
+    assert [outcome.skipped for outcome in second.outcomes] == [True, False]
+    assert (server.count("/busy.xml"), server.count("/down.xml")) == (1, 2)
+
+
 # -- broken connections -------------------------------------------------------------------
 
 

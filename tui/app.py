@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -9,8 +10,10 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.theme import Theme
+from textual.worker import WorkerFailed
 
 from tui.config import Config
+from tui.core.errors import StoreError
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
 
@@ -104,6 +107,24 @@ class TvnewsApp(App[None]):
             self.call_from_thread(
                 self.notify, f"Theme not saved: {error}", severity="warning", markup=False
             )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """The cache failing in use (locked for too long, disk full, damaged) ends the app
+        with a message that says what happens next, not a traceback. Textual ends the app
+        on any error nothing handled; writes the screen expects to fail are handled there
+        (the app goes on)."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if not isinstance(cause, sqlite3.DatabaseError | StoreError):
+            super()._handle_exception(error)
+            return
+        if self._return_code == 1:
+            return  # ending already: one message, however many reads failed since
+        from rich.text import Text
+
+        from tui.core.recovery import failed_in_use
+
+        self._return_code = 1  # what Textual's own handler sets (textual>=8.2,<9)
+        self.panic(Text(failed_in_use(self.cache_path, cause)))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.return_code is not None:

@@ -141,18 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _cache_failed(args: argparse.Namespace, error: sqlite3.DatabaseError) -> int:
     """The cache failed in use: say so; a damaged one is checked and rebuilt next time."""
-    if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
-        print(f"tvnews: cache error: {error}", file=sys.stderr)
-        return 1
-    from tui.core.recovery import note_damage
+    from tui.core.recovery import failed_in_use
     from tui.core.store import default_cache_path
 
-    note_damage(default_cache_path(args.data_dir or default_data_dir()))
-    print(
-        f"tvnews: cache error: {error}. The cache will be checked, and rebuilt if it is "
-        "damaged, the next time tvnews starts.",
-        file=sys.stderr,
-    )
+    path = default_cache_path(args.data_dir or default_data_dir())
+    print(failed_in_use(path, error), file=sys.stderr)
     return 1
 
 

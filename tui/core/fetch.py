@@ -27,6 +27,8 @@ USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/pro
 
 #: Longest back-off a server's Retry-After can ask for.
 MAX_RETRY_AFTER = 24 * 3600
+#: Back-off after a 429 (too many requests) that gives no Retry-After.
+BACK_OFF_429 = 15 * 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +212,11 @@ class Fetcher:
                     f"HTTP {response.status_code} {response.reason_phrase}; "
                     f"server asks to retry in {_duration(wait)}",
                     time.time() + wait,
+                )
+            if response.status_code == 429:  # "too many requests", with no time given
+                raise RetryLater(
+                    f"HTTP 429 {response.reason_phrase}; trying again in {_duration(BACK_OFF_429)}",
+                    time.time() + BACK_OFF_429,
                 )
             if response.status_code >= 400:
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".strip())

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tui.core.errors import StoreError
-from tui.core.store import Store
+from tui.core.store import Store, cache_failure
 
 #: Tables copied from a damaged cache, parents first.
 SALVAGED_TABLES = ("feeds", "articles")
@@ -37,6 +37,21 @@ def note_damage(path: Path) -> None:
     """Remember that the cache failed in use, so the next open checks (and repairs) it."""
     with contextlib.suppress(OSError):
         check_marker(path).touch()
+
+
+def failed_in_use(path: Path, error: Exception) -> str:
+    """What to tell the user when the cache at ``path`` failed in use (the app or a
+    command ends with it). A cache that may be damaged is noted, so the next start checks
+    it, and rebuilds it if need be."""
+    if isinstance(error, StoreError):
+        return f"tvnews: cache error: {error}"
+    if isinstance(error, sqlite3.OperationalError) and "malformed" not in str(error):
+        return f"tvnews: cache error: {cache_failure(error)}"
+    note_damage(path)
+    return (
+        f"tvnews: cache error: {error}. The cache will be checked the next time tvnews "
+        "starts, and rebuilt if it is damaged (what can still be read of it is kept)."
+    )
 
 
 def open_store_or_recover(path: Path) -> tuple[Store, str]:

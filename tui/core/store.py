@@ -204,6 +204,11 @@ class Store:
     def _write(self) -> _Transaction:
         return _Transaction(self.db)
 
+    def _save(self) -> _Transaction:
+        """A write of the user's own state (read, starred, a fetched page): a failure is a
+        :class:`StoreError` saying why (locked, disk full, read-only), for the UI to show."""
+        return _Transaction(self.db, readable=True)
+
     # -- feeds --------------------------------------------------------------------------
 
     def sync_feeds(self, feeds: Iterable[tuple[str, str, str]]) -> None:
@@ -636,7 +641,7 @@ class Store:
 
     def set_read(self, article_ids: Sequence[int], read: bool = True) -> None:
         """Mark articles read or unread."""
-        with self._write():
+        with self._save():
             self.db.executemany(
                 "UPDATE articles SET read = ? WHERE id = ?",
                 [(int(read), article_id) for article_id in article_ids],
@@ -644,7 +649,7 @@ class Store:
 
     def set_starred(self, article_id: int, starred: bool) -> None:
         """Star or unstar an article."""
-        with self._write():
+        with self._save():
             self.db.execute(
                 "UPDATE articles SET starred = ? WHERE id = ?", (int(starred), article_id)
             )
@@ -660,7 +665,7 @@ class Store:
 
     def save_full_text(self, article_id: int, body: ArticleBody) -> None:
         """Cache the extracted page of a feed article so it reads offline."""
-        with self._write():
+        with self._save():
             self.db.execute(
                 "UPDATE articles SET full_markdown = ?, related = ?, full_fetched = ?, "
                 "author = CASE WHEN author = '' THEN ? ELSE author END WHERE id = ?",
@@ -681,7 +686,7 @@ class Store:
             return self.article(existing.id)  # type: ignore[return-value]
         now = time.time()
         published = _iso_to_unix(body.published)
-        with self._write():
+        with self._save():
             before = self._highest_id()
             cursor = self.db.execute(
                 """INSERT INTO articles(feed_id, guid, url, title, author, published,
@@ -741,16 +746,48 @@ class Store:
 
 class _Transaction:
     """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on error, so writers queue instead
-    of failing."""
+    of failing. ``readable``: an operational failure (locked, disk full, read-only) is
+    raised as a :class:`StoreError` with a reason a user can act on."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
+    def __init__(self, db: sqlite3.Connection, *, readable: bool = False) -> None:
         self.db = db
+        self.readable = readable
 
     def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if self.readable:
+                raise StoreError(cache_failure(error)) from None
+            raise
 
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        self.db.execute("ROLLBACK" if kind else "COMMIT")
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        failed = error
+        if kind is None:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as commit_error:  # disk full, locked
+                failed = commit_error
+        if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
+            self.db.execute("ROLLBACK")
+        if self.readable and isinstance(failed, sqlite3.OperationalError):
+            raise StoreError(cache_failure(failed)) from None
+        if failed is not error:
+            raise failed  # type: ignore[misc]
+
+
+def cache_failure(error: sqlite3.Error) -> str:
+    """Why a write to the cache failed, as a user is told it."""
+    text = str(error)
+    lowered = text.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return f"another program is writing to the cache; try again ({text})"
+    if "full" in lowered:
+        return f"the disk is full ({text})"
+    if "readonly" in lowered or "read-only" in lowered:
+        return f"the cache cannot be written ({text})"
+    return text
 
 
 def _source(query: ListQuery) -> str:

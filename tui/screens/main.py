@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import webbrowser
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from textual.widget import Widget
 from textual.widgets import ProgressBar
 
 from tui.config import Config
-from tui.core.errors import TvnewsError
+from tui.core.errors import StoreError, TvnewsError
 from tui.core.history import History, Location
 from tui.core.models import Article, ArticleRow, ListQuery, RelatedLink
 from tui.core.sanitize import clean_line, safe_url
@@ -120,10 +121,12 @@ class PageReady(Message):
 
 
 class PageFailed(Message):
-    """Fetching a page failed; ``reason`` is shown in the reading pane."""
+    """Fetching a page failed, or (``fetched``) saving it did; ``reason`` is shown in the
+    reading pane."""
 
-    def __init__(self, request_id: int, url: str, reason: str) -> None:
+    def __init__(self, request_id: int, url: str, reason: str, *, fetched: bool = False) -> None:
         self.request_id, self.url, self.reason = request_id, url, reason
+        self.fetched = fetched
         super().__init__()
 
 
@@ -295,8 +298,11 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         if record:
             self.history.visit(Location("article", article_id, article.url, article.title))
         self.request_id += 1
-        if self.settings.mark_read_on_open and not article.read:
-            self.store.set_read([article_id], True)
+        if (
+            self.settings.mark_read_on_open
+            and not article.read
+            and self.saved(lambda: self.store.set_read([article_id], True), "Not marked read")
+        ):
             if self.article_list.update_row(article_id, read=True):
                 self._one_read()
             else:  # not a row of this list (a followed link): count again
@@ -383,13 +389,17 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
 
         try:
             body = fetch_article_body(url, settings=self.settings)
+        except TvnewsError as error:
+            self.post_message(PageFailed(request_id, url, str(error)))
+            return
+        try:
             store = Store(self.cache_path)
             try:
                 store.save_full_text(article_id, body)
             finally:
                 store.close()
         except TvnewsError as error:
-            self.post_message(PageFailed(request_id, url, str(error)))
+            self.post_message(PageFailed(request_id, url, str(error), fetched=True))
         else:
             self.post_message(PageReady(request_id, url, article_id=article_id))
 
@@ -404,13 +414,17 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
                 self.post_message(PageReady(request_id, link.url, section=section))
                 return
             body = fetch_article_body(link.url, settings=self.settings)
+        except TvnewsError as error:
+            self.post_message(PageFailed(request_id, link.url, str(error)))
+            return
+        try:
             store = Store(self.cache_path)
             try:
                 article = store.save_page(body if body.title else replace(body, title=link.label))
             finally:
                 store.close()
         except TvnewsError as error:
-            self.post_message(PageFailed(request_id, link.url, str(error)))
+            self.post_message(PageFailed(request_id, link.url, str(error), fetched=True))
         else:
             self.post_message(PageReady(request_id, link.url, article_id=article.id))
 
@@ -443,7 +457,8 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         if not self._is_current(event.request_id, event.url):
             return
         pane = self.query_one(ReadingPane)
-        pane.set_notice(f"Could not fetch {event.url}: {event.reason}", error=True)
+        what = "Fetched {}, but could not save it" if event.fetched else "Could not fetch {}"
+        pane.set_notice(f"{what.format(event.url)}: {event.reason}", error=True)
 
     # -- following links ----------------------------------------------------------------
 
@@ -544,19 +559,31 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
     def _target_row(self) -> ArticleRow | None:
         return self.article_list.current
 
+    def saved(self, write: Callable[[], object], failed: str) -> bool:
+        """Run ``write``, a change of the user's state; if the cache refuses it (locked,
+        disk full), say so and return False: the screen shows only what was saved."""
+        try:
+            write()
+        except StoreError as error:
+            self.notify(f"{failed}: {error}", title="Not saved", severity="error", markup=False)
+            return False
+        return True
+
     def action_toggle_read(self) -> None:
         row = self._target_row()
-        if row is None:
+        if row is None or not self.saved(
+            lambda: self.store.set_read([row.id], not row.read), "Not marked"
+        ):
             return
-        self.store.set_read([row.id], not row.read)
         self.article_list.update_row(row.id, read=not row.read)
         self.update_status()
 
     def action_toggle_star(self) -> None:
         row = self._target_row()
-        if row is None:
+        if row is None or not self.saved(
+            lambda: self.store.set_starred(row.id, not row.starred), "Not starred"
+        ):
             return
-        self.store.set_starred(row.id, not row.starred)
         self.article_list.update_row(row.id, starred=not row.starred)
         self.notify("Starred." if not row.starred else "Unstarred.", timeout=2)
 

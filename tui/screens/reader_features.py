@@ -263,7 +263,8 @@ class ReaderFeatures:
         if not ids:
             self.notify("Nothing unread here.", timeout=2)
             return
-        self.store.set_read(ids, True)
+        if not self.saved(lambda: self.store.set_read(ids, True), "Not marked read"):
+            return
         self.undo_marks.append(ids)
         self.article_list.reload(keep_cursor=True)
         self.update_status()
@@ -276,8 +277,10 @@ class ReaderFeatures:
         if not self.undo_marks:
             self.notify("Nothing to undo.", timeout=2)
             return
-        ids = self.undo_marks.pop()
-        self.store.set_read(ids, False)
+        ids = self.undo_marks[-1]
+        if not self.saved(lambda: self.store.set_read(ids, False), "Not undone"):
+            return
+        self.undo_marks.pop()
         self.article_list.reload(keep_cursor=True)
         self.update_status()
         self.notify(f"{len(ids):,} article{'s' * (len(ids) != 1)} unread again.", timeout=2)
