@@ -104,7 +104,16 @@ def damage_of(path: Path, *, thorough: bool = False) -> str | None:
         return str(error)
     finally:
         db.close()
-    return None if rows == ["ok"] else "; ".join(rows[:3])
+    return None if rows == ["ok"] else _problems(rows)
+
+
+def _problems(rows: list[str]) -> str:
+    """The first problems ``PRAGMA quick_check`` found (one row can hold a hundred lines),
+    and how many more there are."""
+    lines = [line.strip() for row in rows for line in row.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("***")]
+    more = f"; and {len(lines) - 3} more" if len(lines) > 3 else ""
+    return "; ".join(lines[:3]) + more
 
 
 def _truncated(path: Path) -> str | None:
@@ -130,7 +139,7 @@ def _damage_in_use(store: Store, thorough: bool) -> str | None:
     db = store.db
     if thorough:
         rows = [row[0] for row in db.execute("PRAGMA quick_check").fetchall()]
-        return None if rows == ["ok"] else "; ".join(rows[:3])
+        return None if rows == ["ok"] else _problems(rows)
     for table in SALVAGED_TABLES:
         db.execute(f"SELECT * FROM {table} ORDER BY rowid LIMIT 1").fetchall()
         db.execute(f"SELECT * FROM {table} ORDER BY rowid DESC LIMIT 1").fetchall()
