@@ -167,6 +167,29 @@ async def test_refresh_in_the_app_adds_articles_and_reports_failures(
         assert "1 feed failing" in screen_text(app)
 
 
+async def test_the_status_line_says_refreshing_until_the_refresh_ends(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """Marking or opening an article while a refresh runs rewrites the status line; it
+    still says the refresh runs (it used to drop "refreshing…" at the first mark)."""
+    from tests.server import Route
+
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    server.routes["/feed.xml"] = Route(body=b"", status=304, delay=1.5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        status = screen.query_one("#status-line")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: "refreshing…" in status.text)
+        await pilot.press("m", "enter")
+        await pilot.pause()
+        assert screen.refreshing and "refreshing…" in status.text, status.text
+        await wait_for(pilot, lambda: not screen.refreshing)
+        await pilot.pause()
+        assert "refreshing" not in status.text and "refreshed just now" in status.text
+
+
 async def test_marks_and_stars_are_kept(server: TestServer, tmp_path: Path) -> None:
     app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
     async with app.run_test(size=SIZE) as pilot:

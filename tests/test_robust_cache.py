@@ -399,8 +399,8 @@ async def test_a_locked_cache_refuses_marks_with_a_reason_and_the_app_goes_on(
             messages = [notification.message for notification in app._notifications]
             assert [message.split(":")[0] for message in messages] == [
                 "Not starred",
-                "Not marked",
-                "Not marked read",
+                "Not marked read",  # m
+                "Not marked read",  # opening
             ]
             assert all("another program is writing to the cache" in m for m in messages)
             row = screen.article_list.current

@@ -571,8 +571,9 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
 
     def action_toggle_read(self) -> None:
         row = self._target_row()
+        failed = "Not marked unread" if row and row.read else "Not marked read"
         if row is None or not self.saved(
-            lambda: self.store.set_read([row.id], not row.read), "Not marked"
+            lambda: self.store.set_read([row.id], not row.read), failed
         ):
             return
         self.article_list.update_row(row.id, read=not row.read)
@@ -658,7 +659,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         bar = self.query_one("#refresh-progress", ProgressBar)
         bar.update(total=len(self.config.feeds), progress=0)
         bar.display = True
-        self.update_status("refreshing…")
+        self.update_status()
         self.run_refresh(force)
 
     @work(thread=True, group="refresh", exclusive=True)

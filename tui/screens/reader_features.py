@@ -180,9 +180,12 @@ class ReaderFeatures:
         self.query_one(Sidebar).show_feeds(feeds, counts, self.view)
 
     def status_parts(self: MainScreen) -> list[str]:
-        """Extra parts of the status line: when feeds were last fetched."""
+        """Extra parts of the status line: a refresh running, or when feeds were last
+        fetched."""
         from tui.core.timefmt import age
 
+        if self.refreshing:
+            return ["refreshing…"]
         if not self.last_refresh:
             return ["not refreshed yet"]
         ago = age(self.last_refresh)
