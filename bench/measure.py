@@ -268,10 +268,18 @@ def styled_screen(pane: object, rows: slice = slice(1, -2)) -> str:
     return "\n".join(out.splitlines()[rows])
 
 
-def latency(pane: object, key: str, count: int, timeout: float = 2.0) -> Latency:
-    """Press ``key`` ``count`` times; after each, the delay until the panes change (ms)."""
+def latency(
+    pane: object, key: str, count: int, timeout: float = 2.0, *, while_shown: str = ""
+) -> Latency:
+    """Press ``key`` ``count`` times; after each, the delay until the panes change (ms).
+
+    ``while_shown``: press only while that text is on screen (a refresh's status), so
+    every figure is taken while it holds; the presses counted may be fewer than ``count``.
+    """
     delays, unchanged = [], 0
     for _ in range(count):
+        if while_shown and while_shown not in pane.screen():  # type: ignore[attr-defined]
+            break
         before = styled_screen(pane)
         start = time.monotonic()
         pane.keys(key)  # type: ignore[attr-defined]
@@ -280,4 +288,8 @@ def latency(pane: object, key: str, count: int, timeout: float = 2.0) -> Latency
         delays.append(time.monotonic() - start)
         unchanged += now == before
         time.sleep(0.02)
-    return Latency(key, count, statistics.median(delays) * 1000, max(delays) * 1000, unchanged)
+    if not delays:
+        return Latency(key, 0, 0.0, 0.0, 0)
+    return Latency(
+        key, len(delays), statistics.median(delays) * 1000, max(delays) * 1000, unchanged
+    )
