@@ -3,6 +3,7 @@ sort, copy, save, feed health, adding and removing feeds, palette, keys, themes,
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -121,9 +122,53 @@ async def test_sidebar_lists_views_sections_and_feeds_with_counts(
             ("feed", "Broken"),
         ]
         text = screen_text(app)
-        assert "TV News          6" in text and "Site           3" in text
+        assert "TV News         6" in text and "Site          3" in text
         assert "⚠ Broken" in text, "a failing feed is marked"
-        assert "Unread           7" in text
+        assert "Unread          7" in text
+
+
+async def test_sidebar_counts_stay_whole_when_it_scrolls_and_counts_are_long(
+    tmp_path: Path,
+) -> None:
+    """More feeds than fit (the sidebar has a scrollbar) and a five-digit count: every
+    count is shown whole (the scrollbar took a cell, and counts showed as "3…")."""
+    from tests.conftest import write_config
+    from tui.core.models import ParsedEntry, ParsedFeed
+
+    url = "http://127.0.0.1:9/long.xml"
+    feeds = [("Long", url), *((f"Feed {n}", f"http://127.0.0.1:9/f{n}.xml") for n in range(60))]
+    config = load_config(write_config(tmp_path / "feeds.toml", feeds))
+    cache = default_cache_path(tmp_path / "data")
+    store = Store(cache)
+    store.sync_feeds((feed.url, feed.name, feed.section) for feed in config.feeds)
+    entries = tuple(
+        ParsedEntry(f"g{n}", f"https://example.com/{n}", f"Article {n}", "", 1.7e9 + n, "", "")
+        for n in range(12_345)
+    )
+    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Long", "", entries))
+    store.close()
+    app = TvnewsApp(config, cache)
+    async with app.run_test(size=WIDE) as pilot:
+        sidebar = app.screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: len(sidebar.views) == 3 + 1 + 61)
+        await pilot.pause()
+        assert sidebar.display and sidebar.max_scroll_y > 0
+        region = sidebar.region
+
+        def shown() -> str:
+            lines = app.screen._compositor.render_strips()
+            return "\n".join(
+                "".join(segment.text for segment in line.crop(region.x, region.right))
+                for line in lines[region.y : region.bottom]
+            )
+
+        top = shown()
+        sidebar.scroll_end(animate=False)
+        await pilot.pause()
+        bottom = shown()
+        rows = (("All artic…", top), ("Unread", top), ("TV News", top), ("Long", bottom))
+        for name, where in rows:
+            assert re.search(rf"{re.escape(name)} +12,345 +│", where), where
 
 
 async def test_views_all_unread_starred_section_and_feed(

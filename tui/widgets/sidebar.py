@@ -18,8 +18,11 @@ from textual.widgets.option_list import Option
 from tui.core.models import FeedState
 from tui.core.sanitize import clean_line
 
-#: Cells of a sidebar row: name, then the unread count right-aligned.
-ROW_WIDTH = 20
+#: Cells of a sidebar row: name, then the unread count right-aligned. The sidebar is 24
+#: cells wide: borders, padding and its scrollbar's gutter (kept even when not needed,
+#: so rows never change width) leave 19.
+ROW_WIDTH = 19
+#: Cells kept for the count (more when the count is longer: 100,000 articles).
 COUNT_WIDTH = 5
 
 
@@ -144,12 +147,14 @@ class Sidebar(OptionList):
         self, view: View, indent: int, number: int, failing: bool, current: bool, muted: bool
     ) -> Content:
         marker = "⚠" if failing else "▸" if current else " "
-        name_width = ROW_WIDTH - COUNT_WIDTH - 2 - 2 * indent
+        count = f"{number:,}" if number else ""
+        count_width = max(COUNT_WIDTH, len(count) + 1)
+        name_width = ROW_WIDTH - count_width - 2 - 2 * indent
         name = clean_line(view.title, 80)
         if cell_len(name) > name_width:
             name = set_cell_size(name, name_width - 1) + "…"
         name = set_cell_size(name, name_width)
-        count = f"{number:,}".rjust(COUNT_WIDTH) if number else " " * COUNT_WIDTH
+        count = count.rjust(count_width)
         name_style = "bold" if view.kind in ("all", "unread", "starred", "section") else ""
         if current:
             name_style = (name_style + " $accent").strip()
