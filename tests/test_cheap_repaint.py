@@ -18,7 +18,7 @@ from tests.server import TestServer
 from tui.screens import garbage
 from tui.widgets.article_list import ArticleList
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.quiet import TextLine, thumb_eighths
+from tui.widgets.quiet import TextLine, fit_cells, thumb_eighths
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 
@@ -51,6 +51,23 @@ async def test_text_line_places_cuts_and_never_reads_markup() -> None:
         assert left.render_line(0).text == "[bold]a ver…", "markup stays text; cut to 12 cells"
         assert left.render_line(0).cell_length == 12
         assert left.render_line(1).text.strip() == "", "one line only"
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "shown"),
+    [
+        ("DrecomRSSに記事投稿", 14, "DrecomRSSに記…"),
+        ("DrecomRSSに記事投稿", 15, "DrecomRSSに記… "),  # 事 does not fit: … right after 記
+        ("日本語", 2, "… "),
+        ("abc def ghi", 6, "abc d…"),
+        ("short", 8, "short   "),
+    ],
+)
+def test_cut_text_ends_in_an_ellipsis_right_after_the_text(
+    text: str, width: int, shown: str
+) -> None:
+    assert fit_cells(text, width) == shown
+    assert cell_len(shown) == width
 
 
 async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Path) -> None:

@@ -122,7 +122,10 @@ def fit_cells(text: str, width: int) -> str:
     """Pad or cut ``text`` to ``width`` cells, with an ellipsis when cut."""
     if cell_len(text) <= width:
         return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+    cut = set_cell_size(text, width - 1)
+    if not text.startswith(cut):  # a wide character did not fit: the ellipsis follows the text
+        return cut[:-1] + "… "
+    return cut + "…"
 
 
 def _placed(text: str, width: int, align: str) -> tuple[str, str, str]:
