@@ -163,7 +163,7 @@ async def test_refresh_in_the_app_adds_articles_and_reports_failures(
         await pilot.press("r")
         await wait_for(pilot, lambda: not screen.refreshing)
         assert screen.query_one(ArticleList).total == 3
-        assert screen.failing == [("Gone", "HTTP 404 Not Found")]
+        assert screen.failing == [(server.url("/feeds/gone.xml"), "Gone", "HTTP 404 Not Found")]
         assert "1 feed failing" in screen_text(app)
 
 

@@ -15,6 +15,7 @@ from textual.command import CommandPalette
 
 import tui.widgets.lead_image as lead_image_module
 from tests.apphelpers import screen_text, wait_for
+from tests.conftest import DATA
 from tests.server import Route, TestServer
 from tui.app import TvnewsApp
 from tui.config import load_config
@@ -375,6 +376,33 @@ async def test_remove_a_feed_after_confirming(server: TestServer, tmp_path: Path
         await wait_for(pilot, lambda: "Cloudflare" not in [v.title for v in sidebar.views])
         assert app.screen.query_one(ArticleList).total == 6
         assert [feed.name for feed in app.config.feeds] == ["Site", "TV section", "Broken"]
+
+
+async def test_removing_a_feed_that_failed_just_now_clears_its_failure(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """A feed with no name of its own (the sidebar shows its title) fails in a refresh,
+    then is removed: the status line stops counting it as failing."""
+    server.routes["/flaky.xml"] = Route(
+        body=(DATA / "feeds" / "rss20-cloudflare-blog-content-encoded.xml").read_bytes(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    text = feeds_toml(server) + f'\n[[feeds]]\nurl = "{server.url("/flaky.xml")}"\n'
+    text = text.replace("\n[keys]\n", "\n") + "\n[keys]\n"
+    app = make(tmp_path, text)
+    server.routes["/flaky.xml"] = Route(status=500)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = main(app)
+        status = screen.query_one("#status-line", TextLine)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: not screen.refreshing and "2 feeds failing" in status.text)
+        sidebar = screen.query_one(Sidebar)
+        sidebar.focus()
+        titles = [view.title for view in sidebar.views]
+        sidebar.highlighted = titles.index("The Cloudflare Blog", titles.index("Broken"))
+        await pilot.press("D", "y")
+        await wait_for(pilot, lambda: len(sidebar.views) == len(titles) - 1)
+        assert "1 feed failing" in status.text, status.text
 
 
 async def test_command_palette_offers_actions_views_and_feeds(

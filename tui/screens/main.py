@@ -170,7 +170,8 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         self.pending: dict[str, int] = {}
         """URL -> request id of fetches in flight (Enter twice does not fetch twice)."""
         self.refreshing = False
-        self.failing: list[tuple[str, str]] = []
+        self.failing: list[tuple[str, str, str]] = []
+        """(url, name, reason) of each feed whose last refresh failed."""
         self._unread_counted: tuple[ListQuery, int] | None = None
         self._renders: OrderedDict[tuple, RenderedArticle] = OrderedDict()
         self._prepare_timer: Timer | None = None
@@ -218,7 +219,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         if self.history.current is None and not pane.markdown:
             pane.show(WELCOME)
         self.failing = [
-            (feed.display_name, feed.last_error)
+            (feed.url, feed.display_name, feed.last_error)
             for feed in self.store.feeds()
             if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
         ]
@@ -723,12 +724,12 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             return
         summary = event.summary
         self.article_list.reload(keep_cursor=True)
-        self.failing = [(o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
+        self.failing = [(o.url, o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
         self.after_refresh(summary, prefetch=not event.prefetched)
         if self.failing:
             lines = [
                 f"{clean_line(name, 40)}: {clean_line(reason, 100)}"
-                for name, reason in self.failing[:8]
+                for _url, name, reason in self.failing[:8]
             ]
             if len(self.failing) > 8:
                 lines.append(f"… and {len(self.failing) - 8} more")

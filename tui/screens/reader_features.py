@@ -421,7 +421,7 @@ class ReaderFeatures:
             return
         if self.view.kind == "feed" and self.view.feed_id == feed.id:
             self.view = ALL
-        self.failing = [(name, why) for name, why in self.failing if name != feed.display_name]
+        self.failing = [failure for failure in self.failing if failure[0] != feed.url]
         self.use_config(config)
         self.notify(
             clean_line(feed.display_name, 80), title="Feed removed", timeout=4, markup=False
