@@ -396,6 +396,8 @@ async def test_removing_a_feed_that_failed_just_now_clears_its_failure(
         status = screen.query_one("#status-line", TextLine)
         await pilot.press("r")
         await wait_for(pilot, lambda: not screen.refreshing and "2 feeds failing" in status.text)
+        # Named by its title, as the sidebar names it, not by its URL.
+        assert "The Cloudflare Blog: HTTP 500" in notified(app), notified(app)
         sidebar = screen.query_one(Sidebar)
         sidebar.focus()
         titles = [view.title for view in sidebar.views]

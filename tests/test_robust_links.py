@@ -164,3 +164,21 @@ def test_the_browser_gets_the_url_as_one_argument_and_no_shell(
     assert record.read_text().split("\n") == [link], "exactly one argument: the URL, unchanged"
     assert not [p.name for p in work.iterdir()], "no shell ran the metacharacters"
     assert not list(tmp_path.glob("PWNED*"))
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://www.example.com/feed.xml", "example.com/feed.xml"),
+        ("http://127.0.0.1:8080/rss", "127.0.0.1:8080/rss"),
+        ("Daring Fireball", "Daring Fireball"),
+        ("ftp://example.com/x", "ftp://example.com/x"),
+    ],
+)
+def test_a_feed_known_only_by_its_url_is_shown_without_the_scheme(url: str, shown: str) -> None:
+    from tui.core.models import FeedState
+    from tui.core.sanitize import short_url
+
+    assert short_url(url) == shown
+    assert FeedState(1, url, "").display_name == shown
+    assert FeedState(1, url, "Its title").display_name == "Its title"

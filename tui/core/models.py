@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tui.core.sanitize import short_url
+
 #: Kinds of related link, in the order the related panel groups them.
 RELATED_KINDS = ("next", "more", "source", "related", "inline")
 
@@ -84,8 +86,9 @@ class FeedState:
 
     @property
     def display_name(self) -> str:
-        """The configured name, else the feed's own title, else its URL."""
-        return self.name or self.title or self.url
+        """The configured name, else the feed's own title, else its URL (without the
+        scheme)."""
+        return self.name or self.title or short_url(self.url)
 
 
 @dataclass(frozen=True, slots=True)

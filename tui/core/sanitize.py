@@ -91,3 +91,13 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     if _SPACE_OR_CONTROL.search(url):
         return None
     return url
+
+
+def short_url(text: str) -> str:
+    """``text`` without an http(s) scheme and ``www.``: a feed known only by its URL, in a
+    narrow column ("example.com/feed.xml", not "http://exa…")."""
+    for scheme in ("https://", "http://"):
+        if text.startswith(scheme):
+            text = text[len(scheme) :]
+            return text[4:] if text.startswith("www.") else text
+    return text

@@ -724,7 +724,10 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             return
         summary = event.summary
         self.article_list.reload(keep_cursor=True)
-        self.failing = [(o.url, o.name, o.error) for o in summary.failures]  # type: ignore[attr-defined]
+        failures = summary.failures  # type: ignore[attr-defined]
+        # Named as the sidebar names them (the refresh knows only feeds.toml's names).
+        names = {feed.url: feed.display_name for feed in self.store.feeds()} if failures else {}
+        self.failing = [(o.url, names.get(o.url, o.name), o.error) for o in failures]
         self.after_refresh(summary, prefetch=not event.prefetched)
         if self.failing:
             lines = [
