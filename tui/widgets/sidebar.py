@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import cell_len, set_cell_size
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.models import FeedState
 from tui.core.sanitize import clean_line
+from tui.widgets.quiet import fit_cells
 
 #: Cells of a sidebar row: name, then the unread count right-aligned. The sidebar is 24
 #: cells wide: borders, padding and its scrollbar's gutter (kept even when not needed,
@@ -150,10 +150,7 @@ class Sidebar(OptionList):
         count = f"{number:,}" if number else ""
         count_width = max(COUNT_WIDTH, len(count) + 1)
         name_width = ROW_WIDTH - count_width - 2 - 2 * indent
-        name = clean_line(view.title, 80)
-        if cell_len(name) > name_width:
-            name = set_cell_size(name, name_width - 1) + "…"
-        name = set_cell_size(name, name_width)
+        name = fit_cells(clean_line(view.title, 80), name_width)
         count = count.rjust(count_width)
         name_style = "bold" if view.kind in ("all", "unread", "starred", "section") else ""
         if current:
