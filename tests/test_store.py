@@ -54,6 +54,21 @@ def test_refresh_never_duplicates_and_keeps_read_and_starred(store: Store) -> No
     assert store.count(ListQuery(starred_only=True)) == 1
 
 
+def test_a_feed_known_only_by_its_url_is_named_alike_everywhere(tmp_path: Path) -> None:
+    """No name in feeds.toml, no title in the feed: the list, the article and the
+    sidebar (FeedState) all name it by its URL without the scheme."""
+    store = Store(tmp_path / "cache.sqlite3")
+    url = "https://www.example.com/feed.xml"
+    store.sync_feeds([(url, "", "")])
+    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("", "", (entry("a"),)))
+    row = store.rows(ListQuery(), 0, 10)[0]
+    article = store.article(row.id)
+    assert article is not None
+    assert row.feed_name == article.feed_name == store.feeds()[0].display_name
+    assert row.feed_name == "example.com/feed.xml"
+    store.close()
+
+
 def test_paging_and_positions(store: Store) -> None:
     entries = tuple(entry(f"g{n:03}", published=1_600_000_000.0 + n) for n in range(300))
     store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))

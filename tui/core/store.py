@@ -23,6 +23,7 @@ from tui.core.models import (
     ParsedFeed,
     RelatedLink,
 )
+from tui.core.sanitize import short_url
 from tui.core.search import fts_query
 
 #: A search with at most this many matches is put in list order at once (a few ms);
@@ -508,9 +509,10 @@ class Store:
         return rows[::-1] if before else rows
 
     def _article_rows(self, sql: str, params: Sequence[object]) -> list[ArticleRow]:
-        """List rows from ``sql``, which selects :data:`_ROW_COLUMNS`."""
+        """List rows from ``sql``, which selects :data:`_ROW_COLUMNS` (a feed known only
+        by its URL is named as :attr:`FeedState.display_name` names it)."""
         return [
-            ArticleRow(id, title, feed, published, bool(read), bool(starred))
+            ArticleRow(id, title, short_url(feed), published, bool(read), bool(starred))
             for id, title, feed, published, read, starred in self._read(sql, params)
         ]
 
@@ -626,7 +628,7 @@ class Store:
             *row[:10],
             read=bool(row[10]),
             starred=bool(row[11]),
-            feed_name=row[12],
+            feed_name=short_url(row[12]),
             related=_decode_related(row[13]),
             full_fetched=row[14],
         )

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.models import ArticleRow
-from tui.core.sanitize import clean_line, short_url
+from tui.core.sanitize import clean_line
 from tui.core.search import match_spans
 from tui.core.timefmt import age
 from tui.widgets.quiet import ThumbRepaintsWhenItMoves, fit_cells, set_virtual_size
@@ -269,7 +269,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         feed_width = min(FEED_WIDTH, max(width // 4, 6))
         title_width = max(width - feed_width - AGE_WIDTH - 6, 1)
         title = fit_cells(clean_line(row.title, 300), title_width)
-        feed = fit_cells(clean_line(short_url(row.feed_name), 80), feed_width)
+        feed = fit_cells(clean_line(row.feed_name, 80), feed_width)
         when = age(row.published).rjust(AGE_WIDTH)
         segments = [
             Segment(f" {marker}", base),
