@@ -51,10 +51,14 @@ def make_app(
     return TvnewsApp(config, cache)
 
 
-def long_list_app(tmp_path: Path, articles: int, titles: tuple[str, ...] = ()) -> TvnewsApp:
-    """The app on a cache of ``articles`` articles of one feed (``titles`` first)."""
+def long_list_app(
+    tmp_path: Path, articles: int, titles: tuple[str, ...] = (), *, empty_feeds: int = 0
+) -> TvnewsApp:
+    """The app on a cache of ``articles`` articles of one feed (``titles`` first), and
+    ``empty_feeds`` more feeds with none."""
     url = "http://127.0.0.1:9/long.xml"
-    config = write_config(tmp_path / "feeds.toml", [("Long", url)])
+    empty = [(f"Feed {n}", f"http://127.0.0.1:9/f{n}.xml") for n in range(empty_feeds)]
+    config = write_config(tmp_path / "feeds.toml", [("Long", url), *empty])
     cache = default_cache_path(tmp_path / "data")
     store = Store(cache)
     store.sync_feeds([(url, "Long", "")])

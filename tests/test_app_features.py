@@ -14,7 +14,7 @@ from textual import events
 from textual.command import CommandPalette
 
 import tui.widgets.lead_image as lead_image_module
-from tests.apphelpers import screen_text, wait_for
+from tests.apphelpers import long_list_app, screen_text, wait_for
 from tests.conftest import DATA
 from tests.server import Route, TestServer
 from tui.app import TvnewsApp
@@ -133,22 +133,7 @@ async def test_sidebar_counts_stay_whole_when_it_scrolls_and_counts_are_long(
 ) -> None:
     """More feeds than fit (the sidebar has a scrollbar) and a five-digit count: every
     count is shown whole (the scrollbar took a cell, and counts showed as "3…")."""
-    from tests.conftest import write_config
-    from tui.core.models import ParsedEntry, ParsedFeed
-
-    url = "http://127.0.0.1:9/long.xml"
-    feeds = [("Long", url), *((f"Feed {n}", f"http://127.0.0.1:9/f{n}.xml") for n in range(60))]
-    config = load_config(write_config(tmp_path / "feeds.toml", feeds))
-    cache = default_cache_path(tmp_path / "data")
-    store = Store(cache)
-    store.sync_feeds((feed.url, feed.name, feed.section) for feed in config.feeds)
-    entries = tuple(
-        ParsedEntry(f"g{n}", f"https://example.com/{n}", f"Article {n}", "", 1.7e9 + n, "", "")
-        for n in range(12_345)
-    )
-    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Long", "", entries))
-    store.close()
-    app = TvnewsApp(config, cache)
+    app = long_list_app(tmp_path, 12_345, empty_feeds=60)
     async with app.run_test(size=WIDE) as pilot:
         sidebar = app.screen.query_one(Sidebar)
         await wait_for(pilot, lambda: len(sidebar.views) == 3 + 1 + 61)
