@@ -36,30 +36,33 @@ class Run:
     output: str
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
+def _children(pid: int) -> list[int]:
+    """The child pids of ``pid`` (from each of its threads' ``children`` file: a sample
+    reads a few small files instead of every process's ``stat``, ~0.2 ms against ~3, so
+    sampling every 10 ms takes little CPU from the program measured)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
         try:
-            with open(f"/proc/{name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                found.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
             continue
-        tree.setdefault(int(fields[1]), []).append(int(name))
-    return tree
+    return found
 
 
 def tree_rss(pid: int) -> int:
     """Memory of ``pid`` and its descendants now, bytes: the sum of their proportional set
     sizes (PSS: a page shared by n processes counts 1/n in each), so worker processes
     forked from one parent are not counted several times for the same pages."""
-    tree = _children()
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         total += _pss(current)
-        stack.extend(tree.get(current, ()))
+        stack.extend(_children(current))
     return total
 
 

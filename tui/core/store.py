@@ -163,6 +163,9 @@ class Store:
             self._migrate()
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA synchronous = NORMAL")
+            # A search's hits go to a temp table: in memory, "season" in 100k articles
+            # (34k hits) fills it in 14 ms instead of 22.
+            self.db.execute("PRAGMA temp_store = MEMORY")
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{self.path}: cannot use the cache ({error})") from None
 

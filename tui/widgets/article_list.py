@@ -83,14 +83,6 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self.article_id = article_id
             super().__init__()
 
-    class Highlighted(Message):
-        """The cursor moved to a row."""
-
-        def __init__(self, article_id: int | None, index: int) -> None:
-            self.article_id = article_id
-            self.index = index
-            super().__init__()
-
     def __init__(self, source: RowSource | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.source = source
@@ -102,6 +94,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self._strips: dict[tuple, Strip] = {}
         """Rendered rows (a row is the same until its data, width, cursor or age change)."""
         self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
+        self._width = 0
+        """The width of a row, for the paint under way (see :meth:`render_lines`)."""
 
     # -- data -----------------------------------------------------------------------------
 
@@ -177,8 +171,6 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self.refresh_line(new)
         else:
             self.refresh()
-        row = self.row(new)
-        self.post_message(self.Highlighted(row.id if row else None, new))
 
     def move_to(self, index: int) -> None:
         """Put the cursor on ``index``."""
@@ -218,8 +210,13 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
 
     # -- rendering ------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Once per paint, not per line: the region is worked out anew on each call.
+        self._width = self.scrollable_content_region.width
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
+        width = self._width
         index = int(self.scroll_offset.y) + y
         if self.total == 0:
             lines = textwrap.wrap(self.empty_text, max(width - 4, 10))
