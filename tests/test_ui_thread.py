@@ -18,9 +18,12 @@ from tui.app import SWITCH_INTERVAL
 
 #: Runs ``tvnews`` and writes down, once it has quit, what it imported.
 PROBE = """
-import json, os, sys
+import json, os, sys, traceback
 from tui.cli import main
-code = main(sys.argv[1:])
+try:
+    code = main(sys.argv[1:])
+except BaseException:  # written down, so that a failed run says why
+    code = traceback.format_exc()
 with open(os.environ["PROBE_OUT"], "w") as out:
     json.dump({"code": code, "trio": "trio" in sys.modules and sys.modules["trio"] is not None,
                "pages": "tui.core.pages" in sys.modules}, out)
@@ -45,6 +48,8 @@ async def test_threads_hand_the_gil_back_quickly_while_the_app_runs(
 def test_the_app_fetching_a_page_does_not_import_trio(server: TestServer, tmp_path: Path) -> None:
     app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
     out = tmp_path / "probe.json"
+    screen = tmp_path / "screen.txt"
     steps = ["wait Jessica Jones", "keys Enter", "sleep 2", "keys q", "keys q", "exited 10"]
-    play_in_terminal(app, tmp_path, steps, ("-c", PROBE), PROBE_OUT=str(out))
+    play_in_terminal(app, tmp_path, [*steps, f"screen {screen}"], ("-c", PROBE), PROBE_OUT=str(out))
+    assert out.is_file(), f"the app ended without its probe's report:\n{screen.read_text()}"
     assert json.loads(out.read_text()) == {"code": 0, "trio": False, "pages": True}
