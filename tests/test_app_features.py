@@ -103,6 +103,26 @@ def unread_in_store(app: TvnewsApp) -> int:
     return main(app).store.count(ListQuery(unread_only=True))
 
 
+async def test_marking_thousands_read_is_saved_while_the_keys_work(tmp_path: Path) -> None:
+    app = long_list_app(tmp_path, 5000)
+    async with app.run_test(size=WIDE) as pilot:
+        articles = main(app).query_one(ArticleList)
+        await pilot.press("A")
+        assert "Marking every unread article here read…" in notified(app)
+        await pilot.press("j", "j")
+        assert articles.cursor == 2
+        marked = "Marked 5,000 articles read. Press u to undo."
+        await wait_for(pilot, lambda: marked in notified(app))
+        assert unread_in_store(app) == 0
+        assert articles.current is not None and articles.current.read, "the list shows them read"
+        await pilot.press("u")
+        assert "Marking 5,000 articles unread…" in notified(app)
+        await wait_for(pilot, lambda: "5,000 articles unread again." in notified(app))
+        assert unread_in_store(app) == 5000
+        status = main(app).query_one("#status-line", TextLine)
+        await wait_for(pilot, lambda: "5,000 unread" in str(status.text))
+
+
 async def test_sidebar_lists_views_sections_and_feeds_with_counts(
     server: TestServer, tmp_path: Path
 ) -> None:

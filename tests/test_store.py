@@ -81,6 +81,20 @@ def test_paging_and_positions(store: Store) -> None:
     assert store.next_unread(ListQuery(), 12, -1) == 11
 
 
+def test_many_marks_are_saved_in_batches_each_committed(store: Store) -> None:
+    entries = tuple(entry(f"g{n}") for n in range(5))
+    store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))
+    ids = store.unread_ids(ListQuery())
+    assert store.unread_ids(ListQuery(), 2) == ids[:2], "a limit reads no more than asked"
+    marking = store.set_read_in_batches(ids, True, batch=2)
+    assert next(marking) == 2
+    other = Store(store.path)  # what another connection sees: the first batch, committed
+    assert other.count(ListQuery(unread_only=True)) == 3
+    assert list(marking) == [4, 5]
+    assert other.count(ListQuery(unread_only=True)) == 0
+    other.close()
+
+
 def test_future_dates_do_not_pin_articles_on_top(store: Store) -> None:
     entries = (entry("future", published=4_000_000_000.0), entry("now", published=1_700_000_000.0))
     store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))
