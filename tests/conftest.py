@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,21 @@ def write_config(path: Path, feeds: list[tuple[str, str]], settings: str = "") -
         lines += ["[[feeds]]", f'name = "{name}"', f'url = "{url}"', 'section = "TV News"', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def refuse_page_saves(cache: Path) -> None:
+    """Make the cache at ``cache`` refuse every fetched page it is asked to keep (a trigger
+    whose write fails), while feeds and marks are saved as usual."""
+    from tui.core.store import Store
+
+    Store(cache).close()
+    db = sqlite3.connect(cache)
+    db.execute(
+        "CREATE TRIGGER refuse_pages BEFORE UPDATE OF full_markdown ON articles "
+        "BEGIN INSERT INTO no_such_table VALUES (1); END"
+    )
+    db.commit()
+    db.close()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import refuse_page_saves
 from tests.server import Route, TestServer
 from tui import __version__
 from tui.config import load_config, parse_config
@@ -302,6 +303,23 @@ def test_export_uses_the_site_link_from_the_cache(server: TestServer, config: Pa
     exported = run(config, "export").stdout
     feed = next(f for f in parse_opml(exported.encode()).feeds if "/tv-news/" in f.url)
     assert feed.html_url.startswith(server.base)
+
+
+def test_a_refused_prefetch_is_named_and_the_refresh_still_succeeds(
+    server: TestServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text(
+        "[settings]\nprefetch_full_articles = true\n\n"
+        f'[[feeds]]\nname = "Site"\nurl = "{server.url("/feed.xml")}"\n',
+        encoding="utf-8",
+    )
+    refuse_page_saves(default_cache_path(tmp_path / "data"))
+    result = run(config, "refresh")
+    assert result.returncode == 0, result.stderr
+    assert "3 new articles" in result.stdout
+    assert "full articles not cached: no such table" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_refresh_prefetches_full_articles_when_the_setting_says(

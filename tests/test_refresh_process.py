@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write_config
+from tests.conftest import refuse_page_saves, write_config
 from tests.server import Route, TestServer
 from tui.core import refresh_process
 from tui.core.errors import TvnewsError
@@ -40,6 +40,22 @@ def test_a_child_refresh_reports_each_feed_and_fills_the_cache(
     assert "404" in summary.failures[0].error
     store = Store(cache)
     assert store.count(ListQuery()) == summary.new
+    store.close()
+
+
+def test_a_child_refresh_whose_prefetch_is_refused_still_reports_its_feeds(
+    server: TestServer, tmp_path: Path
+) -> None:
+    feeds = [("Site", server.url("/feed.xml"))]
+    config = write_config(tmp_path / "feeds.toml", feeds, "prefetch_full_articles = true")
+    cache = tmp_path / "cache.sqlite3"
+    refuse_page_saves(cache)
+    summary = refresh_in_child(config, cache)  # raised "the refresh stopped" before
+    assert summary.new == 3 and not summary.failures
+    assert server.count("/that-70s-show-theory-eric-coma/") == 1, "the prefetch ran"
+    store = Store(cache)
+    assert store.count(ListQuery()) == 3
+    assert not any(store.article(row.id).full_fetched for row in store.rows(ListQuery(), 0, 9))
     store.close()
 
 

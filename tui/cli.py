@@ -198,14 +198,14 @@ def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
         print("\r\x1b[2K", end="", file=sys.stderr)
     if not args.quiet:
         print(summary.describe())
-    if context.config.settings.prefetch_full_articles:
-        from tui.core.prefetch import prefetch_full_articles
-
-        saved = prefetch_full_articles(context.cache_path, context.config.settings)
-        if saved and not args.quiet:
-            print(f"{saved} full article{'s' * (saved != 1)} cached for offline reading")
+    from tui.core.prefetch import prefetch_after_refresh
     from tui.core.sanitize import clean_line
 
+    saved, stopped = prefetch_after_refresh(context.cache_path, context.config.settings)
+    if saved and not args.quiet:
+        print(f"{saved} full article{'s' * (saved != 1)} cached for offline reading")
+    if stopped:
+        print(f"  full articles not cached: {clean_line(stopped)}", file=sys.stderr)
     for failure in summary.failures:
         print(f"  failed: {clean_line(failure.name)}: {clean_line(failure.error)}", file=sys.stderr)
     return 1 if summary.failures and len(summary.failures) == summary.fetched else 0

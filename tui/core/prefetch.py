@@ -37,6 +37,18 @@ def prefetch_full_articles(
     return asyncio.run(_prefetch(cache_path, settings, wanted, pool))
 
 
+def prefetch_after_refresh(cache_path: Path, settings: Settings) -> tuple[int, str]:
+    """The prefetch a refresh ends with, when the settings ask for it: how many pages it
+    cached, and why it stopped ("" if it did not). Its failure is its own: the refresh
+    before it saved its feeds and is not reported as failed."""
+    if not settings.prefetch_full_articles:
+        return 0, ""
+    try:
+        return prefetch_full_articles(cache_path, settings), ""
+    except TvnewsError as error:
+        return 0, str(error)
+
+
 async def _prefetch(
     cache_path: Path, settings: Settings, wanted: list[tuple[int, str]], pool: Executor | None
 ) -> int:

@@ -111,7 +111,7 @@ def _follow(
 
 def main(argv: list[str] | None = None) -> int:
     """Child side: refresh (and prefetch full articles if the settings say so), one JSON
-    line per feed, then the summary."""
+    line per feed, then the summary (also when the prefetch stops: the feeds are saved)."""
     args = sys.argv[1:] if argv is None else argv
     config_path, cache_path = Path(args[0]), Path(args[1])
     force = "--force" in args[2:]
@@ -141,10 +141,11 @@ def main(argv: list[str] | None = None) -> int:
                 {"progress": [done, total, asdict(outcome)]}
             ),
         )
-        if config.settings.prefetch_full_articles:
-            from tui.core.prefetch import prefetch_full_articles
+        from tui.core.prefetch import prefetch_after_refresh
 
-            prefetch_full_articles(cache_path, config.settings)
+        _saved, stopped = prefetch_after_refresh(cache_path, config.settings)
+        if stopped:  # the app reads the summary; this goes to the errors file
+            print(f"prefetch stopped: {stopped}", file=sys.stderr)
     except TvnewsError as error:
         say({"error": str(error)})
         return 1

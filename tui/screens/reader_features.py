@@ -234,13 +234,12 @@ class ReaderFeatures:
     @work(thread=True, group="prefetch", exclusive=True)
     def prefetch_pages(self: MainScreen) -> None:
         """Worker: cache the full text of recent articles (setting prefetch_full_articles)."""
-        from tui.core.prefetch import prefetch_full_articles
+        from tui.core.prefetch import prefetch_after_refresh
 
-        try:
-            prefetch_full_articles(self.cache_path, self.settings)
-        except TvnewsError as error:
+        _saved, stopped = prefetch_after_refresh(self.cache_path, self.settings)
+        if stopped:
             self.app.call_from_thread(
-                self.notify, f"Prefetch stopped: {error}", severity="warning", markup=False
+                self.notify, f"Prefetch stopped: {stopped}", severity="warning", markup=False
             )
 
     # -- the lead picture ---------------------------------------------------------------
