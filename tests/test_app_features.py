@@ -108,7 +108,7 @@ async def test_marking_thousands_read_is_saved_while_the_keys_work(tmp_path: Pat
     async with app.run_test(size=WIDE) as pilot:
         articles = main(app).query_one(ArticleList)
         await pilot.press("A")
-        assert "Marking every unread article here read…" in notified(app)
+        await wait_for(pilot, lambda: "Marking every unread article here read…" in notified(app))
         await pilot.press("j", "j")
         assert articles.cursor == 2
         marked = "Marked 5,000 articles read. Press u to undo."
@@ -116,7 +116,7 @@ async def test_marking_thousands_read_is_saved_while_the_keys_work(tmp_path: Pat
         assert unread_in_store(app) == 0
         assert articles.current is not None and articles.current.read, "the list shows them read"
         await pilot.press("u")
-        assert "Marking 5,000 articles unread…" in notified(app)
+        await wait_for(pilot, lambda: "Marking 5,000 articles unread…" in notified(app))
         await wait_for(pilot, lambda: "5,000 articles unread again." in notified(app))
         assert unread_in_store(app) == 5000
         status = main(app).query_one("#status-line", TextLine)
@@ -401,8 +401,9 @@ async def test_removing_a_feed_that_failed_just_now_clears_its_failure(
         status = screen.query_one("#status-line", TextLine)
         await pilot.press("r")
         await wait_for(pilot, lambda: not screen.refreshing and "2 feeds failing" in status.text)
-        # Named by its title, as the sidebar names it, not by its URL.
-        assert "The Cloudflare Blog: HTTP 500" in notified(app), notified(app)
+        # Named by its title, as the sidebar names it, not by its URL. (A notification
+        # is a message to the app: it may be listed a moment after the status line.)
+        await wait_for(pilot, lambda: "The Cloudflare Blog: HTTP 500" in notified(app))
         sidebar = screen.query_one(Sidebar)
         sidebar.focus()
         titles = [view.title for view in sidebar.views]
@@ -510,6 +511,7 @@ async def test_refresh_tells_about_new_articles_and_failures(
         await pilot.press("r")
         await wait_for(pilot, lambda: main(app).last_refresh is not None)
         await wait_for(pilot, lambda: "7 new articles" in notified(app))
+        await wait_for(pilot, lambda: "1 feed failed" in notified(app))  # the next message
         text = notified(app)
         assert "7 new articles" in text
         assert "TV section 3" in text and "Cloudflare 1" in text

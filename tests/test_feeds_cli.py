@@ -305,15 +305,21 @@ def test_export_uses_the_site_link_from_the_cache(server: TestServer, config: Pa
     assert feed.html_url.startswith(server.base)
 
 
-def test_a_refused_prefetch_is_named_and_the_refresh_still_succeeds(
-    server: TestServer, tmp_path: Path
-) -> None:
+def prefetching_config(server: TestServer, tmp_path: Path) -> Path:
+    """A feeds.toml of the seed feed with ``prefetch_full_articles`` on."""
     config = tmp_path / "feeds.toml"
     config.write_text(
         "[settings]\nprefetch_full_articles = true\n\n"
         f'[[feeds]]\nname = "Site"\nurl = "{server.url("/feed.xml")}"\n',
         encoding="utf-8",
     )
+    return config
+
+
+def test_a_refused_prefetch_is_named_and_the_refresh_still_succeeds(
+    server: TestServer, tmp_path: Path
+) -> None:
+    config = prefetching_config(server, tmp_path)
     refuse_page_saves(default_cache_path(tmp_path / "data"))
     result = run(config, "refresh")
     assert result.returncode == 0, result.stderr
@@ -325,12 +331,7 @@ def test_a_refused_prefetch_is_named_and_the_refresh_still_succeeds(
 def test_refresh_prefetches_full_articles_when_the_setting_says(
     server: TestServer, tmp_path: Path
 ) -> None:
-    config = tmp_path / "feeds.toml"
-    config.write_text(
-        "[settings]\nprefetch_full_articles = true\n\n"
-        f'[[feeds]]\nname = "Site"\nurl = "{server.url("/feed.xml")}"\n',
-        encoding="utf-8",
-    )
+    config = prefetching_config(server, tmp_path)
     result = run(config, "refresh")
     assert result.returncode == 0, result.stderr
     assert "3 full articles cached for offline reading" in result.stdout
