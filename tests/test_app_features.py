@@ -103,7 +103,7 @@ def unread_in_store(app: TvnewsApp) -> int:
     return main(app).store.count(ListQuery(unread_only=True))
 
 
-async def test_marking_thousands_read_is_saved_while_the_keys_work(tmp_path: Path) -> None:
+async def test_marking_thousands_read_is_saved_in_the_background(tmp_path: Path) -> None:
     app = long_list_app(tmp_path, 5000)
     async with app.run_test(size=WIDE) as pilot:
         articles = main(app).query_one(ArticleList)
@@ -121,6 +121,21 @@ async def test_marking_thousands_read_is_saved_while_the_keys_work(tmp_path: Pat
         assert unread_in_store(app) == 5000
         status = main(app).query_one("#status-line", TextLine)
         await wait_for(pilot, lambda: "5,000 unread" in str(status.text))
+
+
+async def test_quitting_while_thousands_are_marked_waits_for_the_marks(tmp_path: Path) -> None:
+    app = long_list_app(tmp_path, 5000)
+    async with app.run_test(size=WIDE) as pilot:
+        # A, then q at once, while the worker saves (Pilot's press would wait for it).
+        main(app).action_mark_all_read()
+        app.action_back_or_quit()
+        saving = "Saving the marks first; tvnews quits when they are saved…"
+        await wait_for(pilot, lambda: saving in notified(app) or not app.is_running)
+        assert saving in notified(app), "q waited, and said why"
+        await wait_for(pilot, lambda: not app.is_running)
+    store = Store(app.cache_path)
+    assert store.count(ListQuery(unread_only=True)) == 0, "every mark was saved"
+    store.close()
 
 
 async def test_sidebar_lists_views_sections_and_feeds_with_counts(

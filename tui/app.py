@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
 from textual import events, work
@@ -52,6 +53,9 @@ class TvnewsApp(App[None]):
         self.cache_path = cache_path
         self.notice = notice
         """Shown once at start (e.g. the cache was damaged and rebuilt)."""
+        self.saving_marks = threading.Event()
+        """Set while a worker saves a big mark all read: q then waits for it."""
+        self.quit_when_marks_saved = False
         theme = config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -136,6 +140,11 @@ class TvnewsApp(App[None]):
         focused = self.focused
         if isinstance(self.screen, MainScreen) and not isinstance(focused, ArticleList):
             self.screen.query_one(ArticleList).focus()
+            return
+        if self.saving_marks.is_set():  # q right after A on thousands of articles
+            if not self.quit_when_marks_saved:
+                self.notify("Saving the marks first; tvnews quits when they are saved…")
+            self.quit_when_marks_saved = True
             return
         self.exit()
 

@@ -6,6 +6,7 @@ The main screen keeps the routing; this module keeps the features, so each stays
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -328,10 +329,14 @@ class ReaderFeatures:
         self.marking = True
         many = f"{len(what):,} articles" if isinstance(what, list) else "every unread article here"
         self.notify(f"Marking {many} {'read' if read else 'unread'}…", timeout=3)
-        self.save_marks(what, read)
+        saving: threading.Event = self.app.saving_marks  # type: ignore[attr-defined]
+        saving.set()
+        self.save_marks(what, read, saving)
 
     @work(thread=True, group="marks")
-    def save_marks(self: MainScreen, what: list[int] | ListQuery, read: bool) -> None:
+    def save_marks(
+        self: MainScreen, what: list[int] | ListQuery, read: bool, saving: threading.Event
+    ) -> None:
         """Worker: mark articles read or unread on its own connection, in batches."""
         saved, error, ids = 0, "", what if isinstance(what, list) else []
         try:
@@ -345,6 +350,8 @@ class ReaderFeatures:
                 store.close()
         except TvnewsError as failure:
             error = str(failure)
+        finally:
+            saving.clear()
         self.post_message(MarksSaved(ids[:saved], ids[saved:], read, error))
 
     def on_marks_saved(self: MainScreen, event: MarksSaved) -> None:
@@ -369,6 +376,8 @@ class ReaderFeatures:
             self.notify(f"Marked {count:,} articles read. Press u to undo.", timeout=4)
         else:
             self.notify(f"{count:,} articles unread again.", timeout=2)
+        if self.app.quit_when_marks_saved:  # type: ignore[attr-defined]
+            self.app.exit()
 
     # -- the current article: copy, save ---------------------------------------------------
 
