@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import subprocess
 import sys
@@ -95,10 +94,15 @@ def play_in_terminal(
     app: TvnewsApp, tmp_path: Path, steps: list[str], python: tuple[str, ...], **env: str
 ) -> None:
     """Run ``python`` (arguments after the interpreter) on ``app``'s config and cache in a
-    real terminal (tmux, through ../shared/tools/tui_drive.py) and play ``steps``."""
+    real terminal (tmux, through ../shared/tools/tui_drive.py) and play ``steps``, with
+    ``env`` set for the program.
+
+    ``env`` goes on the command line: tmux starts a program with its server's environment,
+    and the server may have been started by another test, without these variables."""
     scenario = tmp_path / "scenario.txt"
     scenario.write_text("\n".join(steps) + "\n", encoding="utf-8")
     command = [
+        *("env", *(f"{name}={value}" for name, value in env.items())),
         *(sys.executable, *python),
         *("--config", str(app.config.path), "--data-dir", str(app.cache_path.parent)),
     ]
@@ -107,7 +111,6 @@ def play_in_terminal(
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **env},
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]

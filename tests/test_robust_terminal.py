@@ -9,7 +9,6 @@ terminal as a control sequence or be interpreted as markup, in the core, the CLI
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -242,13 +241,16 @@ def test_real_terminal_title_and_screen_survive_a_hostile_feed(
     )
     config, cache = prepared(tmp_path, [url])
     scenario = _tmux_title_test_scenario(tmp_path)
+    # On the command line: tmux starts a program with its server's environment, and the
+    # server may have been started by another test.
     env = {
-        **os.environ,
         "XDG_CONFIG_HOME": str(tmp_path / "xdg-config"),
         "XDG_DATA_HOME": str(tmp_path / "xdg-data"),
         "BROWSER": "true",
     }
     command = [
+        "env",
+        *(f"{name}={value}" for name, value in env.items()),
         sys.executable,
         "-m",
         "tui.cli",
@@ -271,7 +273,6 @@ def test_real_terminal_title_and_screen_survive_a_hostile_feed(
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
         cwd=Path(__file__).resolve().parents[1],
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
