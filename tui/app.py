@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import threading
 from pathlib import Path
 
 from textual import events, work
@@ -53,9 +52,6 @@ class TvnewsApp(App[None]):
         self.cache_path = cache_path
         self.notice = notice
         """Shown once at start (e.g. the cache was damaged and rebuilt)."""
-        self.saving_marks = threading.Event()
-        """Set while a worker saves a big mark all read: q then waits for it."""
-        self.quit_when_marks_saved = False
         theme = config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -141,10 +137,8 @@ class TvnewsApp(App[None]):
         if isinstance(self.screen, MainScreen) and not isinstance(focused, ArticleList):
             self.screen.query_one(ArticleList).focus()
             return
-        if self.saving_marks.is_set():  # q right after A on thousands of articles
-            if not self.quit_when_marks_saved:
-                self.notify("Saving the marks first; tvnews quits when they are saved…")
-            self.quit_when_marks_saved = True
+        main = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if main is not None and main.quit_after_marks():
             return
         self.exit()
 

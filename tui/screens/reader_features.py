@@ -6,7 +6,6 @@ The main screen keeps the routing; this module keeps the features, so each stays
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -79,6 +78,7 @@ class ReaderFeatures:
         self.undo_marks: list[list[int]] = []
         self.marking = False
         """A worker is saving a big mark all read (or its undo)."""
+        self._quit_after_marks = False
         self.last_refresh: float | None = None
         self._sidebar_timer: object | None = None
         # The cache follows the feed list the app was given (names, sections, active).
@@ -329,14 +329,18 @@ class ReaderFeatures:
         self.marking = True
         many = f"{len(what):,} articles" if isinstance(what, list) else "every unread article here"
         self.notify(f"Marking {many} {'read' if read else 'unread'}…", timeout=3)
-        saving: threading.Event = self.app.saving_marks  # type: ignore[attr-defined]
-        saving.set()
-        self.save_marks(what, read, saving)
+        self.save_marks(what, read)
+
+    def quit_after_marks(self: MainScreen) -> bool:
+        """q while a big mark is being saved: quit once it is, and say so (Python would
+        wait for the worker's thread at exit anyway, silently). False if none is."""
+        if self.marking and not self._quit_after_marks:
+            self.notify("Saving the marks first; tvnews quits when they are saved…")
+            self._quit_after_marks = True
+        return self.marking
 
     @work(thread=True, group="marks")
-    def save_marks(
-        self: MainScreen, what: list[int] | ListQuery, read: bool, saving: threading.Event
-    ) -> None:
+    def save_marks(self: MainScreen, what: list[int] | ListQuery, read: bool) -> None:
         """Worker: mark articles read or unread on its own connection, in batches."""
         saved, error, ids = 0, "", what if isinstance(what, list) else []
         try:
@@ -350,8 +354,6 @@ class ReaderFeatures:
                 store.close()
         except TvnewsError as failure:
             error = str(failure)
-        finally:
-            saving.clear()
         self.post_message(MarksSaved(ids[:saved], ids[saved:], read, error))
 
     def on_marks_saved(self: MainScreen, event: MarksSaved) -> None:
@@ -376,7 +378,7 @@ class ReaderFeatures:
             self.notify(f"Marked {count:,} articles read. Press u to undo.", timeout=4)
         else:
             self.notify(f"{count:,} articles unread again.", timeout=2)
-        if self.app.quit_when_marks_saved:  # type: ignore[attr-defined]
+        if self._quit_after_marks:
             self.app.exit()
 
     # -- the current article: copy, save ---------------------------------------------------
