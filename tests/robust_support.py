@@ -125,6 +125,8 @@ class RawServer:
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
         self.handler = handler
+        self.requests: list[bytes] = []
+        """What each connection sent first (its request), in order."""
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -145,7 +147,7 @@ class RawServer:
     def _handle(self, conn) -> None:
         try:
             conn.settimeout(10)
-            conn.recv(65536)
+            self.requests.append(conn.recv(65536))
             self.handler(conn)
         except OSError:
             pass

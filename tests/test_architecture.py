@@ -27,7 +27,6 @@ def test_core_modules_do_not_load_textual() -> None:
 
 
 def test_core_source_imports_neither_textual_nor_rich() -> None:
-    """(httpx loads rich for its own CLI; what matters is that our core never uses it.)"""
     for path in [*CORE.glob("*.py"), CORE.parent / "config.py"]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names = []

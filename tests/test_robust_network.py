@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import socket
 import ssl
 import struct
 import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -135,6 +137,93 @@ def test_a_server_that_drips_bytes_hits_the_total_time_out(
     assert 1.4 < seconds < 6
 
 
+# -- fetch threads ------------------------------------------------------------------------
+
+
+def test_a_fetch_leaves_the_event_loop_free(server: TestServer) -> None:
+    """Requests block a fetch thread, never the loop (the app's keys run on it)."""
+    server.routes["/slow.xml"] = Route(body=GOOD_RSS, delay=0.6)
+
+    async def fetch_and_tick() -> tuple[bytes, float]:
+        ticks: list[float] = []
+
+        async def tick() -> None:
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        async with Fetcher(Limits(timeout=5)) as fetcher:
+            body = (await fetcher.get(server.url("/slow.xml"))).body
+        ticker.cancel()
+        return body, max(b - a for a, b in itertools.pairwise(ticks))
+
+    body, longest_gap = asyncio.run(fetch_and_tick())
+    assert body == GOOD_RSS
+    assert longest_gap < 0.2, f"the loop stood still for {longest_gap:.2f} s"
+
+
+def test_a_cancelled_fetch_lets_go_of_its_connection(tmp_path: Path) -> None:
+    """Leaving an article whose server never answers closes the request's connection
+    at once, not after the read time-out."""
+    closed_after: list[float] = []
+
+    def silent(conn: socket.socket) -> None:
+        conn.recv(65536)  # the request
+        started = time.monotonic()
+        with contextlib.suppress(OSError):
+            conn.recv(1)  # b"" once the client shuts the connection
+        closed_after.append(time.monotonic() - started)
+
+    raw = RawServer(silent)
+
+    async def give_up() -> None:
+        async with Fetcher(Limits(timeout=30)) as fetcher:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(fetcher.get(raw.base + "/page"), 0.3)
+
+    try:
+        asyncio.run(give_up())
+        deadline = time.monotonic() + 5
+        while not closed_after and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        raw.stop()
+    assert closed_after and closed_after[0] < 2, closed_after
+
+
+def test_a_fetch_stuck_connecting_does_not_hold_up_the_exit() -> None:
+    """A fetch thread that cannot be stopped (stuck in connect, up to 10 s) is a daemon:
+    the process ends when tvnews is done, as on q in the app."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):  # a full backlog: the kernel drops further SYNs
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(("127.0.0.1", port))
+        fillers.append(filler)
+    script = (
+        "import asyncio, contextlib\n"
+        "from tui.core.fetch import Fetcher, Limits\n"
+        "async def main():\n"
+        "    async with Fetcher(Limits(timeout=30)) as fetcher:\n"
+        "        with contextlib.suppress(TimeoutError):\n"
+        f"            await asyncio.wait_for(fetcher.get('http://127.0.0.1:{port}/f'), 0.3)\n"
+        "asyncio.run(main())\n"
+    )
+    started = time.monotonic()
+    try:
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+    finally:
+        for sock in [*fillers, listener]:
+            sock.close()
+    assert time.monotonic() - started < 5
+
+
 # -- redirects ----------------------------------------------------------------------------
 
 
@@ -176,6 +265,30 @@ def test_redirect_to_a_non_http_url_is_blocked(
     server.routes["/away"] = _redirect(location)
     error, _ = refresh_one(tmp_path, server.url("/away"))
     assert error.startswith("blocked"), error
+
+
+def test_a_redirect_to_a_path_with_spaces_and_non_ascii_is_followed(tmp_path: Path) -> None:
+    """Servers send such Locations raw (UTF-8); they are percent-encoded, as browsers do."""
+
+    def handler(conn: socket.socket) -> None:
+        if raw.requests[-1].startswith(b"GET /old.xml "):
+            head = b"HTTP/1.1 301 Moved\r\nLocation: /caf\xc3\xa9 news.xml\r\n"
+            conn.sendall(head + b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+        else:
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                + f"Content-Length: {len(GOOD_RSS)}\r\nConnection: close\r\n\r\n".encode()
+                + GOOD_RSS
+            )
+
+    raw = RawServer(handler)
+    try:
+        error, _ = refresh_one(tmp_path, raw.base + "/old.xml")
+    finally:
+        raw.stop()
+    assert error == ""
+    paths = [request.split(b" ")[1] for request in raw.requests]
+    assert paths == [b"/old.xml", b"/caf%C3%A9%20news.xml"]
 
 
 # -- statuses -----------------------------------------------------------------------------

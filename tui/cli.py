@@ -153,10 +153,7 @@ def run_app(context: Context) -> int:
     """Start the Textual app (imported only now)."""
     import gc
 
-    from tui.core.workers import skip_unused_imports
-
     gc.disable()  # start-up makes many long-lived objects; the main screen enables it again
-    skip_unused_imports()  # a page fetch would import trio: 0.1 s, while keys wait
     notices: list[str] = []
     store = context.open_store(notices)
     store.close()
@@ -172,10 +169,8 @@ def run_app(context: Context) -> int:
 
 def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
     """Refresh every configured feed; print progress (on a TTY) and a summary."""
-    from tui.core.workers import collect_less, skip_unused_imports
-
-    skip_unused_imports()
     from tui.core.refresh import FeedOutcome, refresh
+    from tui.core.workers import collect_less
 
     collect_less()
 

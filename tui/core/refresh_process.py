@@ -122,11 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: dict) -> None:
         print(json.dumps(message), flush=True)
 
-    from tui.core.workers import collect_less, skip_unused_imports
-
-    skip_unused_imports()
     from tui.config import load_config
     from tui.core.refresh import refresh
+    from tui.core.workers import collect_less
 
     collect_less()
 

@@ -1,6 +1,6 @@
 """Processes: worker processes (page extraction when prefetching; a refresh given a
 process pool), forked from a fork server that has their code loaded; and the settings of
-a short-lived refresh process (imports it skips, cheaper garbage collection).
+a short-lived refresh process (cheaper garbage collection).
 
 Kept apart from :mod:`tui.core.refresh` so callers can use these without importing the
 HTTP client and the parsers; ``multiprocessing`` itself is imported only when needed.
@@ -52,18 +52,6 @@ def start_helpers_in_ui() -> None:
         pass
     finally:
         sys.stderr = saved
-
-
-def skip_unused_imports() -> None:
-    """Keep tvnews from importing what it never runs (~0.15 s of start-up or of the first
-    page fetch, and ~5 MB).
-
-    tvnews runs httpx on asyncio only, but httpcore imports trio whenever it is installed;
-    and httpx imports its own command-line client (rich, click) unless that import fails,
-    which httpx allows for. Neither is imported already unless something else needs it.
-    """
-    for name in ("trio", "httpx._main"):
-        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
 def collect_less() -> None:
