@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import os
 import socket
 import ssl
 import struct
@@ -222,6 +223,21 @@ def test_a_fetch_stuck_connecting_does_not_hold_up_the_exit() -> None:
         for sock in [*fillers, listener]:
             sock.close()
     assert time.monotonic() - started < 5
+
+
+def test_a_forked_child_fetches_on_threads_of_its_own(server: TestServer) -> None:
+    """A child forked after a fetch has none of its parent's idle fetch threads."""
+    server.routes["/ok.xml"] = Route(body=GOOD_RSS)
+    assert fetch(server.url("/ok.xml"), Limits(timeout=5)) == GOOD_RSS  # leaves a thread idle
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        try:
+            body = fetch(server.url("/ok.xml"), Limits(timeout=1))
+            os._exit(0 if body == GOOD_RSS else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 # -- redirects ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import os
 import queue
 import socket
 import ssl
@@ -133,6 +134,12 @@ class _Call:
                 raise FetchError("stopped")
             self._socket = sock
 
+    def detach(self) -> None:
+        """The request is done with its socket (about to go back to the pool): a late
+        :meth:`stop` must not shut it under the next request."""
+        with self._lock:
+            self._socket = None
+
     def stop(self) -> None:
         """End the request: its blocked read or write fails with an OSError."""
         with self._lock:
@@ -150,6 +157,14 @@ def _attach(sock: socket.socket | None) -> None:
     call: _Call | None = getattr(_running, "call", None)
     if call is not None:
         call.attach(sock)
+
+
+def _release(response: BaseHTTPResponse) -> None:
+    """Give a fully read response's connection back to its pool, for the next request."""
+    call: _Call | None = getattr(_running, "call", None)
+    if call is not None:
+        call.detach()
+    response.release_conn()
 
 
 class _TrackedHTTP(HTTPConnection):
@@ -190,6 +205,15 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 _jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 _idle = threading.Semaphore(0)
+
+
+def _no_threads_yet() -> None:
+    """In a forked child: its parent's fetch threads are not there."""
+    global _jobs, _idle
+    _jobs, _idle = queue.SimpleQueue(), threading.Semaphore(0)
+
+
+os.register_at_fork(after_in_child=_no_threads_yet)
 
 
 def _serve_jobs() -> None:
@@ -335,7 +359,7 @@ class Fetcher:
         try:
             if response.status == 304:
                 response.read()  # no body (HTTP says so); frees the connection for reuse
-                response.release_conn()
+                _release(response)
                 return Response(url, 304, b"", etag=headers.get("If-None-Match", ""))
             _refuse(response, limit)
             # Raw bytes, inflated here with a cap: inflating a whole network read at once
@@ -349,7 +373,7 @@ class Fetcher:
                     raise FetchError(f"too large: more than {_size(limit)}")
                 chunks.append(decoder.feed(raw))
             chunks.append(decoder.finish())
-            response.release_conn()
+            _release(response)
         except Exception as error:
             response.close()  # the rest of the body is not read: the connection is not reused
             response.release_conn()
