@@ -247,6 +247,32 @@ def _redirect(location: str) -> Route:
     return Route(status=302, headers={"Location": location})
 
 
+def test_a_cookie_set_by_a_redirect_is_sent_on_the_next_hop(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """Sites that set a cookie and redirect to themselves (consent and bot checks)."""
+
+    def gate(request: BaseHTTPRequestHandler) -> None:
+        if "passed=yes" in request.headers.get("Cookie", ""):
+            request.send_response(200)
+            request.send_header("Content-Length", str(len(GOOD_RSS)))
+            request.end_headers()
+            request.wfile.write(GOOD_RSS)
+            return
+        request.send_response(302)
+        request.send_header("Set-Cookie", "passed=yes; Path=/; HttpOnly")
+        request.send_header("Set-Cookie", "session=abc; Path=/")
+        request.send_header("Location", "/gate.xml")
+        request.send_header("Content-Length", "0")
+        request.end_headers()
+
+    server.routes["/gate.xml"] = Route(handler=gate)
+    error, _ = refresh_one(tmp_path, server.url("/gate.xml"))
+    assert error == ""
+    assert server.count("/gate.xml") == 2
+    assert server.requests[-1].headers["Cookie"] == "passed=yes; session=abc"
+
+
 def test_redirect_loop(server: TestServer, tmp_path: Path) -> None:
     server.routes["/loop-a"] = _redirect("/loop-b")
     server.routes["/loop-b"] = _redirect("/loop-a")
@@ -630,6 +656,74 @@ def test_tls_certificate_that_does_not_verify(
     finally:
         listener.close()
     assert error.startswith("TLS error") and "CERTIFICATE_VERIFY_FAILED" in error, error
+
+
+@pytest.fixture(scope="module")
+def trusted_server_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A test CA, and a server certificate it signed for localhost and 127.0.0.1."""
+    folder = tmp_path_factory.mktemp("ca")
+    ca, ca_key = folder / "ca.pem", folder / "ca.key"
+    cert, key, csr, ext = (folder / name for name in ("srv.pem", "srv.key", "srv.csr", "ext"))
+    ext.write_text(
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+    commands = [
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=tvnews test CA", "-keyout", str(ca_key), "-out", str(ca),
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+         "-keyout", str(key), "-out", str(csr)],
+        ["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
+         "-CAcreateserial", "-days", "2", "-out", str(cert), "-extfile", str(ext)],
+    ]  # fmt: skip
+    try:
+        for command in commands:
+            subprocess.run(command, check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as error:
+        pytest.skip(f"openssl cannot make test certificates: {error}")
+    return ca, cert, key
+
+
+def test_tls_with_a_trusted_certificate_is_read_and_a_wrong_name_refused(
+    trusted_server_cert: tuple[Path, Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The everyday case, end to end: certificates from the CA bundle, host names checked."""
+    import certifi
+
+    ca, cert, key = trusted_server_cert
+    monkeypatch.setattr(certifi, "where", lambda: str(ca))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def serve(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), context.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            tls.sendall(head + f"Content-Length: {len(GOOD_RSS)}\r\n\r\n".encode() + GOOD_RSS)
+
+    listener = socket.socket()
+    listener.bind(("0.0.0.0", 0))  # also 127.0.0.2, a name the certificate does not hold
+    listener.listen(8)
+    port = listener.getsockname()[1]
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        assert fetch(f"https://localhost:{port}/feed.xml", Limits(timeout=5)) == GOOD_RSS
+        assert fetch(f"https://127.0.0.1:{port}/feed.xml", Limits(timeout=5)) == GOOD_RSS
+        with pytest.raises(FetchError, match=r"TLS error .*not valid for '127\.0\.0\.2'"):
+            fetch(f"https://127.0.0.2:{port}/feed.xml", Limits(timeout=5))
+    finally:
+        listener.close()
 
 
 def test_unresolvable_host(tmp_path: Path) -> None:

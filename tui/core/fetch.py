@@ -48,6 +48,8 @@ MAX_RETRY_AFTER = 24 * 3600
 BACK_OFF_429 = 15 * 60
 #: Statuses whose Location is followed.
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: Most cookies a redirect chain keeps per host.
+MAX_COOKIES = 50
 #: What a URL may hold unencoded (RFC 3986's reserved and unreserved characters, and %).
 URL_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
 
@@ -334,11 +336,14 @@ class Fetcher:
 
     def _get(self, url: str, headers: dict[str, str], limit: int) -> Response:
         """The request and its redirects, on the calling thread."""
+        cookies: dict[str, dict[str, str]] = {}
         for _hop in range(self.limits.max_redirects + 1):
-            response = self._open(url, headers)
+            host = urlsplit(url).hostname or ""
+            response = self._open(url, _with_cookies(headers, cookies.get(host)))
             location = response.headers.get("location", "").strip()
             if response.status not in REDIRECTS or not location:
                 return self._read(url, response, headers, limit)
+            _keep_cookies(cookies.setdefault(host, {}), response.headers.getlist("set-cookie"))
             response.close()  # the redirect's own body is not wanted
             response.release_conn()
             url = _redirect_target(url, location)
@@ -388,6 +393,29 @@ class Fetcher:
             etag=response.headers.get("etag", ""),
             last_modified=response.headers.get("last-modified", ""),
         )
+
+
+def _keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> None:
+    """Remember what a redirect's Set-Cookie headers ask for, name and value only: sites
+    that set a cookie and redirect to themselves expect it back on the next hop."""
+    for header in set_cookies[:MAX_COOKIES]:
+        name, _, value = header.split(";", 1)[0].partition("=")
+        name, value = name.strip(), value.strip()
+        if not name or len(name) + len(value) > 4096:
+            continue
+        if value:
+            jar[name] = value
+        else:
+            jar.pop(name, None)
+    while len(jar) > MAX_COOKIES:
+        jar.pop(next(iter(jar)))
+
+
+def _with_cookies(headers: dict[str, str], jar: dict[str, str] | None) -> dict[str, str]:
+    """``headers`` and a Cookie header for ``jar``, if it holds any."""
+    if not jar:
+        return headers
+    return {**headers, "Cookie": "; ".join(f"{name}={value}" for name, value in jar.items())}
 
 
 def _redirect_target(url: str, location: str) -> str:
