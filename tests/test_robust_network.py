@@ -30,7 +30,7 @@ from tests.robust_support import RawServer, chunks, fast_settings, feed
 from tests.server import Route, TestServer
 from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError
-from tui.core.fetch import Fetcher, Limits
+from tui.core.fetch import Address, Fetcher, Limits, alternate_families, connect_first
 from tui.core.models import ListQuery
 from tui.core.refresh import RefreshSummary, refresh
 from tui.core.store import Store
@@ -92,6 +92,57 @@ def test_connect_time_out(tmp_path: Path) -> None:
             sock.close()
     assert error == "timed out connecting"
     assert seconds < 5
+
+
+def _dropping_syns() -> tuple[socket.socket, list[socket.socket]]:
+    """A listener whose backlog is full: the kernel drops further SYNs (a black hole)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            filler.connect(listener.getsockname())
+        fillers.append(filler)
+    time.sleep(0.1)
+    return listener, fillers
+
+
+def _address(port: int) -> Address:
+    return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", port))
+
+
+def test_an_address_that_does_not_answer_is_passed_over_in_a_quarter_second() -> None:
+    """Happy Eyeballs: a host whose first address (often IPv6) drops everything."""
+    hole, fillers = _dropping_syns()
+    good = socket.socket()
+    good.bind(("127.0.0.1", 0))
+    good.listen(4)
+    addresses = [_address(hole.getsockname()[1]), _address(good.getsockname()[1])]
+    started = time.monotonic()
+    try:
+        sock = connect_first(addresses, 10.0)
+        took = time.monotonic() - started
+        assert sock.getpeername() == good.getsockname()
+        assert sock.gettimeout() == 10.0
+        sock.close()
+        with pytest.raises(TimeoutError):
+            connect_first(addresses[:1], 0.3)
+    finally:
+        for each in [hole, good, *fillers]:
+            each.close()
+    assert 0.2 < took < 2, took
+    with pytest.raises(ConnectionRefusedError):  # every address refused: the last reason
+        connect_first(addresses[1:], 10.0)
+
+
+def test_address_families_take_turns() -> None:
+    six = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (f"::{n}", 80, 0, 0)) for n in (1, 2)]
+    four = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (f"10.0.0.{n}", 80)) for n in (1, 2, 3)]
+    assert alternate_families([*six, *four]) == [six[0], four[0], six[1], four[1], four[2]]
+    assert alternate_families(four) == four
 
 
 def test_read_time_out(server: TestServer, tmp_path: Path, release: threading.Event) -> None:

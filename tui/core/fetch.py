@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import errno
+import itertools
 import os
 import queue
+import selectors
 import socket
 import ssl
 import threading
@@ -48,10 +51,16 @@ MAX_RETRY_AFTER = 24 * 3600
 BACK_OFF_429 = 15 * 60
 #: Statuses whose Location is followed.
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+#: How long a connection attempt runs alone before the next address is tried beside it.
+NEXT_ADDRESS_AFTER = 0.25
 #: Most cookies a redirect chain keeps per host.
 MAX_COOKIES = 50
 #: What a URL may hold unencoded (RFC 3986's reserved and unreserved characters, and %).
 URL_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
+
+
+#: One ``socket.getaddrinfo`` result: family, type, protocol, canonical name, address.
+Address = tuple[Any, Any, int, str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,32 +178,95 @@ def _release(response: BaseHTTPResponse) -> None:
     response.release_conn()
 
 
-class _TrackedHTTP(HTTPConnection):
-    """Tells the running :class:`_Call` which socket it uses, new or kept alive."""
+def connect_first(
+    addresses: list[Address], timeout: float | None, options: Any = ()
+) -> socket.socket:
+    """A socket connected to the first of ``addresses`` (``getaddrinfo`` results) that
+    answers. The next address is tried beside the last every :data:`NEXT_ADDRESS_AFTER`
+    seconds, families alternating (Happy Eyeballs, RFC 8305): a host whose IPv6 route
+    drops everything costs a quarter of a second, not the connect time-out.
+    """
+    deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+    waiting = alternate_families(addresses)
+    error: OSError = OSError("no address to connect to")
+    with selectors.DefaultSelector() as trying:
+        try:
+            while waiting or trying.get_map():
+                if waiting:
+                    family, kind, proto, _, address = waiting.pop(0)
+                    sock = socket.socket(family, kind, proto)
+                    for level, name, value in options or ():
+                        sock.setsockopt(level, name, value)
+                    sock.setblocking(False)
+                    code = sock.connect_ex(address)
+                    if code in (0, errno.EINPROGRESS):
+                        trying.register(sock, selectors.EVENT_WRITE)
+                    else:
+                        error = OSError(code, os.strerror(code))
+                        sock.close()
+                        continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("timed out")
+                for key, _ in trying.select(min(left, NEXT_ADDRESS_AFTER) if waiting else left):
+                    sock = key.fileobj  # type: ignore[assignment]
+                    trying.unregister(sock)
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if code == 0:
+                        sock.settimeout(timeout)
+                        return sock
+                    error = OSError(code, os.strerror(code))
+                    sock.close()
+            raise error
+        finally:
+            for key in list(trying.get_map().values()):
+                key.fileobj.close()  # type: ignore[union-attr]
+
+
+def alternate_families(addresses: list[Address]) -> list[Address]:
+    """The addresses in ``getaddrinfo``'s order, but families taking turns."""
+    first = [a for a in addresses if a[0] == addresses[0][0]] if addresses else []
+    other = [a for a in addresses if a not in first]
+    return [a for pair in itertools.zip_longest(first, other) for a in pair if a is not None]
+
+
+class _Tracked:
+    """Connects with :func:`connect_first`, and tells the running :class:`_Call` which
+    socket a request uses, new or kept alive."""
+
+    host: str
+    port: int
+    timeout: float | None
+    sock: socket.socket | None
+    socket_options: Any
 
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
+        host = self._dns_host.strip("[]")  # type: ignore[attr-defined]
+        try:
+            addresses = socket.getaddrinfo(host, self.port, 0, socket.SOCK_STREAM)
+            sock = connect_first(addresses, self.timeout, self.socket_options)
+        except socket.gaierror as error:
+            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
+        except TimeoutError as error:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
+        except OSError as error:
+            message = f"Failed to establish a new connection: {error}"
+            raise NewConnectionError(self, message) from error
         _attach(sock)
         return sock
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is not None:
             _attach(self.sock)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _TrackedHTTPS(HTTPSConnection):
-    """As :class:`_TrackedHTTP`, over TLS."""
+class _TrackedHTTP(_Tracked, HTTPConnection):
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _attach(sock)
-        return sock
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:
-            _attach(self.sock)
-        super().request(*args, **kwargs)
+class _TrackedHTTPS(_Tracked, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
