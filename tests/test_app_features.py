@@ -86,8 +86,10 @@ def main(app: TvnewsApp) -> MainScreen:
 
 
 async def choose(pilot, title: str) -> None:
-    """Pick a sidebar row by its title, as a reader would: focus, move, Enter."""
+    """Pick a sidebar row by its title, as a reader would: focus, move, Enter. (The sidebar
+    is filled just after the first frame.)"""
     sidebar = pilot.app.screen.query_one(Sidebar)
+    await wait_for(pilot, lambda: title in [view.title for view in sidebar.views])
     sidebar.focus()
     sidebar.highlighted = [view.title for view in sidebar.views].index(title)
     await pilot.press("enter")
@@ -382,6 +384,7 @@ async def test_remove_a_feed_after_confirming(server: TestServer, tmp_path: Path
     path = tmp_path / "feeds.toml"
     async with app.run_test(size=WIDE) as pilot:
         sidebar = app.screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: sidebar.views)
         sidebar.focus()
         sidebar.highlighted = [view.title for view in sidebar.views].index("Cloudflare")
         await pilot.press("D")

@@ -14,6 +14,7 @@ from textual.worker import WorkerFailed
 
 from tui.config import Config
 from tui.core.errors import StoreError
+from tui.core.store import Store
 from tui.screens.main import MainScreen
 from tui.widgets.article_list import ArticleList
 
@@ -46,10 +47,14 @@ class TvnewsApp(App[None]):
         ),
     ]
 
-    def __init__(self, config: Config, cache_path: Path, *, notice: str = "") -> None:
+    def __init__(
+        self, config: Config, cache_path: Path, *, notice: str = "", store: Store | None = None
+    ) -> None:
         super().__init__()
         self.config = config
         self.cache_path = cache_path
+        self._store = store
+        """The cache, opened already (the main screen takes it; else it opens its own)."""
         self.notice = notice
         """Shown once at start (e.g. the cache was damaged and rebuilt)."""
         theme = config.settings.theme
@@ -61,7 +66,8 @@ class TvnewsApp(App[None]):
         sys.setswitchinterval(SWITCH_INTERVAL)
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        self.push_screen(MainScreen(self.config, self.cache_path))
+        store, self._store = self._store, None
+        self.push_screen(MainScreen(self.config, self.cache_path, store=store))
         if self.notice:
             self.notify(self.notice, severity="warning", timeout=30, markup=False)
         if self.config.keys:

@@ -155,15 +155,19 @@ def run_app(context: Context) -> int:
 
     gc.disable()  # start-up makes many long-lived objects; the main screen enables it again
     notices: list[str] = []
+    # Checked (and repaired) now, then kept for the app: closing the last connection
+    # would checkpoint a WAL left by a crash before the first frame (~0.4 s at 100k).
     store = context.open_store(notices)
-    store.close()
-    from tui.widgets.lead_image import enable_pictures
+    try:
+        from tui.widgets.lead_image import enable_pictures
 
-    enable_pictures()  # asks the terminal now, before the app takes it over
-    from tui.app import TvnewsApp
+        enable_pictures()  # asks the terminal now, before the app takes it over
+        from tui.app import TvnewsApp
 
-    app = TvnewsApp(context.config, context.cache_path, notice="\n".join(notices))
-    app.run()
+        app = TvnewsApp(context.config, context.cache_path, notice="\n".join(notices), store=store)
+        app.run()
+    finally:
+        store.close()  # the main screen closes it too when it unmounts; twice is harmless
     return app.return_code or 0
 
 

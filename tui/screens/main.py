@@ -157,12 +157,12 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
         *SEARCH_BINDINGS,
     ]
 
-    def __init__(self, config: Config, cache_path: Path) -> None:
+    def __init__(self, config: Config, cache_path: Path, *, store: Store | None = None) -> None:
         super().__init__()
         self.config = config
         self.settings = config.settings
         self.cache_path = cache_path
-        self.store = Store(cache_path)
+        self.store = store or Store(cache_path)
         self.list_query = ListQuery(unread_only=not self.settings.show_read)
         self.history = History()
         self.sections: dict[str, Section] = {}
@@ -213,17 +213,19 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
 
     def _after_first_frame(self) -> None:
-        """The welcome text (unless an article is open already), failing feeds and counts;
-        imports for opening articles."""
+        """The welcome text (unless an article is open already), failing feeds, counts and
+        the sidebar; imports for opening articles."""
         pane = self.query_one(ReadingPane)
         if self.history.current is None and not pane.markdown:
             pane.show(WELCOME)
+        feeds = self.store.feeds()
         self.failing = [
             (feed.url, feed.display_name, feed.last_error)
-            for feed in self.store.feeds()
+            for feed in feeds
             if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
         ]
         self.update_status()
+        self._update_sidebar(feeds)
         start_collecting()
         self._preload()
 

@@ -1,0 +1,60 @@
+"""What the first frame does not wait for: a checkpoint of the write-ahead log a crash left.
+
+``tvnews`` checks the cache before the app starts, then hands that connection to the app.
+Closing it first would make it the last connection, and SQLite checkpoints the WAL when
+the last one closes: ~0.4 s at 100k articles, before the first frame.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.apphelpers import TUI_DRIVE, long_list_app, play_in_terminal
+
+#: Runs ``tvnews``; at its first frame, writes down when the cache file last changed (a
+#: checkpoint copies the WAL into it).
+PROBE = """
+import os, sys, textual.app
+from tui.cli import main
+cache, out = os.environ["CACHE"], os.environ["PROBE_OUT"]
+display = textual.app.App._display
+def first_frame(self, *args):
+    if not os.path.exists(out):
+        with open(out, "w") as report:
+            report.write(str(os.stat(cache).st_mtime_ns))
+    return display(self, *args)
+textual.app.App._display = first_frame
+sys.exit(main(sys.argv[1:]))
+"""
+
+#: Writes to the cache and dies without closing it, as a killed process does.
+CRASH = """
+import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("UPDATE articles SET read = 1 WHERE rowid % 2 = 0")
+db.commit()
+os._exit(0)
+"""
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(not TUI_DRIVE.is_file(), reason="../shared/tools/tui_drive.py is missing")
+def test_a_wal_left_by_a_crash_is_not_checkpointed_before_the_first_frame(
+    tmp_path: Path,
+) -> None:
+    app = long_list_app(tmp_path, 3_000)
+    subprocess.run([sys.executable, "-c", CRASH, str(app.cache_path)], check=True, timeout=60)
+    wal = app.cache_path.with_name(app.cache_path.name + "-wal")
+    assert wal.stat().st_size > 0
+    before = app.cache_path.stat().st_mtime_ns
+    out = tmp_path / "first-frame.txt"
+    steps = ["wait Article 2999", "keys q", "exited 10"]
+    cache = str(app.cache_path)
+    play_in_terminal(app, tmp_path, steps, ("-c", PROBE), CACHE=cache, PROBE_OUT=str(out))
+    assert int(out.read_text()) == before, "the WAL was checkpointed before the first frame"
+    assert app.cache_path.stat().st_mtime_ns > before, "and was when tvnews ended"
