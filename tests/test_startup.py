@@ -7,6 +7,7 @@ the last one closes: ~0.4 s at 100k articles, before the first frame.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,58 @@ def test_a_wal_left_by_a_crash_is_not_checkpointed_before_the_first_frame(
     play_in_terminal(app, tmp_path, steps, ("-c", PROBE), CACHE=cache, PROBE_OUT=str(out))
     assert int(out.read_text()) == before, "the WAL was checkpointed before the first frame"
     assert app.cache_path.stat().st_mtime_ns > before, "and was when tvnews ended"
+
+
+#: Starts the app headless on a small cache; reports which thread imported what.
+IMPORTS = """
+import asyncio, importlib.abc, json, sys, threading
+from pathlib import Path
+on_main = {}
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        on_main.setdefault(name, threading.current_thread() is threading.main_thread())
+sys.meta_path.insert(0, Spy())
+from tui.app import TvnewsApp
+from tui.config import load_config
+from tui.core.models import ParsedEntry, ParsedFeed
+from tui.core.store import Store
+from tui.widgets.reading_pane import ReadingPane
+folder = Path(sys.argv[1])
+url = "http://127.0.0.1:9/feed.xml"
+(folder / "feeds.toml").write_text(f'[[feeds]]\\nurl = "{url}"\\n')
+store = Store(folder / "cache.sqlite3")
+store.sync_feeds([(url, "Feed", "")])
+entries = tuple(ParsedEntry(f"g{n}", f"https://example.com/{n}", f"Article {n}", "", 1.7e9 + n,
+                            "", "") for n in range(50))
+store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Feed", "", entries))
+store.close()
+loaded_before = "rich.markdown" in sys.modules
+app = TvnewsApp(load_config(folder / "feeds.toml"), folder / "cache.sqlite3")
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one(ReadingPane)
+        for _ in range(200):
+            if pane.markdown:
+                break
+            await pilot.pause(0.05)
+        return pane.markdown.startswith("# tvnews")
+welcome = asyncio.run(main())
+print(json.dumps({"before": loaded_before, "welcome": welcome,
+                  "on_main": on_main.get("rich.markdown")}))
+"""
+
+
+def test_the_markdown_renderer_is_imported_off_the_ui_thread(tmp_path: Path) -> None:
+    """The welcome text waits for the renderer's import (~85 ms) on a worker thread: keys
+    pressed just after the first frame used to wait for it (a j took 125-240 ms)."""
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORTS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["before"] is False and report["welcome"] is True
+    assert report["on_main"] is False, "imported on the UI thread"

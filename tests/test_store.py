@@ -172,3 +172,36 @@ def test_pages_found_from_their_neighbours_or_the_end_match_pages_counted_from_t
                 got = [row.id for row in source.rows(offset, limit)]
                 assert got == expected[offset : offset + limit], (query, offset)
     assert store.rows_next_to(ListQuery(), 10**9, limit) is None, "a deleted article"
+
+
+def test_failing_feeds_name_each_active_feed_whose_last_fetch_failed(store: Store) -> None:
+    store.sync_feeds(
+        [
+            ("https://b.example/feed.xml", "Bravo", ""),
+            ("https://a.example/feed.xml", "", ""),
+            ("https://c.example/rss", "", ""),
+            ("https://ok.example/feed.xml", "Fine", ""),
+            ("https://gone.example/feed.xml", "Gone", ""),
+        ]
+    )
+    ids = {url: store.feed_fetch_state(url)[0] for url in (
+        "https://b.example/feed.xml", "https://a.example/feed.xml", "https://c.example/rss",
+        "https://gone.example/feed.xml",
+    )}  # fmt: skip
+    for url, feed in ids.items():
+        store.record_failure(feed, f"HTTP 404 Not Found ({url[8:9]})")
+    store.save_feed(ids["https://a.example/feed.xml"], ParsedFeed("Alpha's own title", "", ()))
+    store.record_failure(ids["https://a.example/feed.xml"], "timed out")
+    store.sync_feeds(
+        [(url, name, "") for url, name in (
+            ("https://b.example/feed.xml", "Bravo"), ("https://a.example/feed.xml", ""),
+            ("https://c.example/rss", ""), ("https://ok.example/feed.xml", "Fine"),
+        )]
+    )  # fmt: skip
+    assert store.failing_feeds() == [
+        ("https://a.example/feed.xml", "Alpha's own title", "timed out"),
+        ("https://b.example/feed.xml", "Bravo", "HTTP 404 Not Found (b)"),
+        ("https://c.example/rss", "c.example/rss", "HTTP 404 Not Found (c)"),
+    ]
+    failing = [(f.url, f.display_name, f.last_error) for f in store.feeds() if f.last_error]
+    assert failing == store.failing_feeds(), "the same as from feeds(), without the counts"

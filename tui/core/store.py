@@ -242,6 +242,16 @@ class Store:
         ).fetchall()
         return [FeedState(*row) for row in rows]
 
+    def failing_feeds(self) -> list[tuple[str, str, str]]:
+        """(url, display name, last error) of each active feed whose last fetch failed,
+        in name order; without the article counts of :meth:`feeds` (~30 ms at 100k)."""
+        rows = self.db.execute(
+            """SELECT url, name, title, last_error FROM feeds
+            WHERE active = 1 AND last_error != ''
+            ORDER BY lower(coalesce(nullif(name, ''), nullif(title, ''), url))"""
+        ).fetchall()
+        return [(url, name or title or short_url(url), error) for url, name, title, error in rows]
+
     def last_fetched(self) -> float | None:
         """When an active feed was last fetched successfully (None: never)."""
         row = self.db.execute("SELECT max(last_fetched) FROM feeds WHERE active = 1").fetchone()

@@ -7,6 +7,7 @@ id they were for, and stale ones are dropped (latest request wins).
 
 from __future__ import annotations
 
+import contextlib
 import webbrowser
 from collections import OrderedDict
 from collections.abc import Callable
@@ -213,19 +214,15 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
             self.set_interval(self.settings.auto_refresh_minutes * 60, self._auto_refresh)
 
     def _after_first_frame(self) -> None:
-        """The welcome text (unless an article is open already), failing feeds, counts and
-        the sidebar; imports for opening articles."""
-        pane = self.query_one(ReadingPane)
-        if self.history.current is None and not pane.markdown:
-            pane.show(WELCOME)
-        feeds = self.store.feeds()
+        """Failing feeds, counts and the sidebar; then, off the UI thread, imports for
+        opening articles and the welcome text."""
         self.failing = [
-            (feed.url, feed.display_name, feed.last_error)
-            for feed in feeds
-            if feed.last_error and not feed.last_error.startswith("feed is not well-formed")
+            feed
+            for feed in self.store.failing_feeds()
+            if not feed[2].startswith("feed is not well-formed")
         ]
         self.update_status()
-        self._update_sidebar(feeds)
+        self._update_sidebar()
         start_collecting()
         self._preload()
 
@@ -233,13 +230,24 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
     def _preload(self) -> None:
         """Import what opening an article needs, off the UI thread, after the first frame:
         the first article opens as fast as the next ones, and its page fetch does not
-        import the HTTP stack while the next key is handled."""
-        import tui.core.pages
-        import tui.core.related
-        import tui.core.render  # noqa: F401
+        import the HTTP stack while the next key is handled. The welcome text waits for
+        the Markdown renderer (~85 ms to import, which keys would wait for)."""
         from tui.widgets.reading_pane import preload
 
         preload()
+        with contextlib.suppress(RuntimeError):  # the app has quit meanwhile
+            self.app.call_from_thread(self._welcome)
+        import tui.core.pages
+        import tui.core.related
+        import tui.core.render  # noqa: F401
+
+    def _welcome(self) -> None:
+        """The welcome text, unless an article is open already."""
+        if not self.is_mounted:
+            return
+        pane = self.query_one(ReadingPane)
+        if self.history.current is None and not pane.markdown:
+            pane.show(WELCOME)
 
     def on_unmount(self) -> None:
         from tui.core.refresh_process import stop_children

@@ -190,14 +190,14 @@ class ReaderFeatures:
         if self._sidebar_timer is None and self.is_mounted:
             self._sidebar_timer = self.set_timer(SIDEBAR_DELAY, self._update_sidebar)
 
-    def _update_sidebar(self: MainScreen, feeds: list[FeedState] | None = None) -> None:
-        """Count and show the feeds now (``feeds``: just read from the cache)."""
+    def _update_sidebar(self: MainScreen) -> None:
+        """Count and show the feeds now."""
         if self._sidebar_timer is not None:
             self._sidebar_timer.stop()
             self._sidebar_timer = None
         if not self.query_one(Sidebar).display:  # hidden: counted when it is shown
             return
-        feeds = self.store.feeds() if feeds is None else feeds
+        feeds = self.store.feeds()
         counts = SidebarCounts(
             unread=sum(feed.unread for feed in feeds),
             starred=self.store.count(ListQuery(starred_only=True)),
