@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import email.utils
 import errno
+import http.client
 import itertools
 import os
 import queue
@@ -41,7 +42,7 @@ from urllib3.response import BaseHTTPResponse
 
 from tui import __version__
 from tui.core.errors import FetchError
-from tui.core.sanitize import safe_url
+from tui.core.sanitize import clean_line, safe_url
 
 USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/project/tvnews/)"
 
@@ -55,6 +56,10 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 NEXT_ADDRESS_AFTER = 0.25
 #: Most cookies a redirect chain keeps per host.
 MAX_COOKIES = 50
+#: Most header lines a response may have. http.client allows 100, and some CDNs send more
+#: (python/cpython#131724: every such response failed); each line stays under 64 kB.
+MAX_HEADER_LINES = 1000
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_HEADER_LINES)  # type: ignore[attr-defined]
 #: What a URL may hold unencoded (RFC 3986's reserved and unreserved characters, and %).
 URL_CHARACTERS = "!#$%&'()*+,/:;=?@[]~"
 
@@ -509,7 +514,7 @@ def _redirect_target(url: str, location: str) -> str:
 
 def _refuse(response: BaseHTTPResponse, limit: int) -> None:
     """Raise for an error status, a back-off or a declared size over ``limit``."""
-    status, reason = response.status, response.reason or ""
+    status, reason = response.status, clean_line(response.reason, 80)
     if status in (429, 503) and "retry-after" in response.headers:
         wait = _retry_after(response.headers["retry-after"])
         raise RetryLater(
@@ -601,6 +606,12 @@ def _retry_after(value: str) -> float:
 def _reason(error: BaseException) -> FetchError:
     """A urllib3 or socket failure as a reason a user can read."""
     text = _first_line(error)
+    if isinstance(error, ProtocolError) and len(error.args) > 1:
+        # ("Connection aborted.", ConnectionResetError(...)): the cause says what happened.
+        cause = error.args[1]
+        text = _first_line(cause) or type(cause).__name__
+        if isinstance(cause, http.client.BadStatusLine):
+            text = "not an HTTP response"
     if isinstance(error, NameResolutionError):
         return FetchError("cannot resolve host name (offline?)")
     if isinstance(error, NewConnectionError):  # before ConnectTimeoutError: a subclass of it
@@ -632,7 +643,8 @@ def _connect_reason(error: BaseException, text: str) -> str:
 
 
 def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+    """The start of an error's message, safe to show (it may quote the server)."""
+    return clean_line(str(error).strip().splitlines()[0], 200) if str(error).strip() else ""
 
 
 def _size(count: int) -> str:
