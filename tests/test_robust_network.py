@@ -58,6 +58,18 @@ def refresh_one(tmp_path: Path, url: str, settings: Settings = SETTINGS) -> tupl
     return summary.outcomes[0].error, time.monotonic() - started
 
 
+def refresh_raw(
+    tmp_path: Path, handler: Callable[[socket.socket], None], path: str = "/feed.xml"
+) -> tuple[str, float, RawServer]:
+    """Refresh one feed whose server is ``handler`` on a raw socket (stopped after)."""
+    raw = RawServer(handler)
+    try:
+        error, seconds = refresh_one(tmp_path, raw.base + path)
+    finally:
+        raw.stop()
+    return error, seconds, raw
+
+
 def fetch(url: str, limits: Limits) -> bytes:
     """One GET through the real Fetcher; FetchError propagates."""
 
@@ -362,9 +374,11 @@ def test_redirect_to_a_non_http_url_is_blocked(
 
 def test_a_redirect_to_a_path_with_spaces_and_non_ascii_is_followed(tmp_path: Path) -> None:
     """Servers send such Locations raw (UTF-8); they are percent-encoded, as browsers do."""
+    answered: list[socket.socket] = []
 
     def handler(conn: socket.socket) -> None:
-        if raw.requests[-1].startswith(b"GET /old.xml "):
+        answered.append(conn)
+        if len(answered) == 1:  # each answer closes its connection: one request each
             head = b"HTTP/1.1 301 Moved\r\nLocation: /caf\xc3\xa9 news.xml\r\n"
             conn.sendall(head + b"Content-Length: 0\r\nConnection: close\r\n\r\n")
         else:
@@ -374,11 +388,7 @@ def test_a_redirect_to_a_path_with_spaces_and_non_ascii_is_followed(tmp_path: Pa
                 + GOOD_RSS
             )
 
-    raw = RawServer(handler)
-    try:
-        error, _ = refresh_one(tmp_path, raw.base + "/old.xml")
-    finally:
-        raw.stop()
+    error, _, raw = refresh_raw(tmp_path, handler, "/old.xml")
     assert error == ""
     paths = [request.split(b" ")[1] for request in raw.requests]
     assert paths == [b"/old.xml", b"/caf%C3%A9%20news.xml"]
@@ -484,11 +494,7 @@ def test_connection_reset(tmp_path: Path, when: str) -> None:
             time.sleep(0.1)
         _reset(conn)
 
-    raw = RawServer(handler)
-    try:
-        error, _ = refresh_one(tmp_path, raw.base + "/reset.xml")
-    finally:
-        raw.stop()
+    error, _, _ = refresh_raw(tmp_path, handler, "/reset.xml")
     assert error.startswith(("connection broken", "network error")), error
 
 
@@ -499,11 +505,7 @@ def test_body_shorter_than_declared(tmp_path: Path) -> None:
             b"Content-Length: 5000\r\n\r\n" + GOOD_RSS[:80]
         )
 
-    raw = RawServer(handler)
-    try:
-        error, _ = refresh_one(tmp_path, raw.base + "/short.xml")
-    finally:
-        raw.stop()
+    error, _, _ = refresh_raw(tmp_path, handler, "/short.xml")
     assert error.startswith("connection broken"), error
 
 
@@ -512,32 +514,27 @@ def test_many_header_lines(tmp_path: Path, lines: int, error: str) -> None:
     """Some CDNs send more than the 100 header lines Python's http.client allows."""
     head = b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Edge-%d: 1\r\n" % n for n in range(lines))
     length = f"Content-Length: {len(GOOD_RSS)}\r\n\r\n".encode()
-    raw = RawServer(lambda conn: conn.sendall(head + length + GOOD_RSS))
-    try:
-        reason, _ = refresh_one(tmp_path, raw.base + "/feed.xml")
-    finally:
-        raw.stop()
+    reason, _, _ = refresh_raw(tmp_path, lambda conn: conn.sendall(head + length + GOOD_RSS))
     assert reason == (f"connection broken ({error})" if error else "")
 
 
 def test_a_reason_phrase_with_escape_sequences_is_shown_clean(tmp_path: Path) -> None:
     """Python's http.client passes any reason phrase; tvnews prints errors on the CLI."""
-    raw = RawServer(
-        lambda conn: conn.sendall(b"HTTP/1.1 404 \x1b]2;owned\x07Gone\r\nContent-Length: 0\r\n\r\n")
+    error, _, _ = refresh_raw(
+        tmp_path,
+        lambda conn: conn.sendall(
+            b"HTTP/1.1 404 \x1b]2;owned\x07Gone\r\nContent-Length: 0\r\n\r\n"
+        ),
     )
-    try:
-        error, _ = refresh_one(tmp_path, raw.base + "/feed.xml")
-    finally:
-        raw.stop()
     assert error == "HTTP 404 ]2;ownedGone"
 
 
 def test_garbage_instead_of_http(tmp_path: Path) -> None:
-    raw = RawServer(lambda conn: conn.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n"))
-    try:
-        error, _ = refresh_one(tmp_path, raw.base + "/garbage.xml")
-    finally:
-        raw.stop()
+    error, _, _ = refresh_raw(
+        tmp_path,
+        lambda conn: conn.sendall(b"\x16\x03\x01 this is not HTTP\r\n\r\n"),
+        "/garbage.xml",
+    )
     assert error == "connection broken (not an HTTP response)"
 
 
@@ -623,11 +620,7 @@ def test_declared_size_over_the_cap_is_refused_before_reading(
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n<rss>")
         release.wait(10)
 
-    raw = RawServer(handler)
-    try:
-        error, seconds = refresh_one(tmp_path, raw.base + "/huge.xml")
-    finally:
-        raw.stop()
+    error, seconds, _ = refresh_raw(tmp_path, handler, "/huge.xml")
     assert error == "too large: 1000000 MB (limit 16 MB)"
     assert seconds < 1.4, "refused without waiting for the body"
 
