@@ -150,6 +150,22 @@ def test_an_address_that_does_not_answer_is_passed_over_in_a_quarter_second() ->
         connect_first(addresses[1:], 10.0)
 
 
+def test_an_address_family_the_machine_cannot_open_is_passed_over() -> None:
+    """A host name with an IPv6 address on a machine without IPv6 sockets: IPv4 is used."""
+    good = socket.socket()
+    good.bind(("127.0.0.1", 0))
+    good.listen(4)
+    unusable = (9999, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("::1", 80, 0, 0))
+    try:
+        with pytest.raises(OSError):
+            socket.socket(9999, socket.SOCK_STREAM)  # the premise: this family cannot be opened
+        sock = connect_first([unusable, _address(good.getsockname()[1])], 5.0)  # type: ignore[list-item]
+        assert sock.getpeername() == good.getsockname()
+        sock.close()
+    finally:
+        good.close()
+
+
 def test_address_families_take_turns() -> None:
     six = [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (f"::{n}", 80, 0, 0)) for n in (1, 2)]
     four = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (f"10.0.0.{n}", 80)) for n in (1, 2, 3)]

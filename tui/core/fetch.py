@@ -23,6 +23,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from selectors import EVENT_WRITE
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -198,17 +199,10 @@ def connect_first(
         try:
             while waiting or trying.get_map():
                 if waiting:
-                    family, kind, proto, _, address = waiting.pop(0)
-                    sock = socket.socket(family, kind, proto)
-                    for level, name, value in options or ():
-                        sock.setsockopt(level, name, value)
-                    sock.setblocking(False)
-                    code = sock.connect_ex(address)
-                    if code in (0, errno.EINPROGRESS):
-                        trying.register(sock, selectors.EVENT_WRITE)
-                    else:
-                        error = OSError(code, os.strerror(code))
-                        sock.close()
+                    try:
+                        trying.register(_start_connecting(waiting.pop(0), options), EVENT_WRITE)
+                    except OSError as failed:  # refused at once, or no IPv6 on this machine
+                        error = failed
                         continue
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -226,6 +220,23 @@ def connect_first(
         finally:
             for key in list(trying.get_map().values()):
                 key.fileobj.close()  # type: ignore[union-attr]
+
+
+def _start_connecting(address: Address, options: Any) -> socket.socket:
+    """A non-blocking socket connecting to ``address``; OSError if that failed at once."""
+    family, kind, proto, _, where = address
+    sock = socket.socket(family, kind, proto)
+    try:
+        for level, name, value in options or ():
+            sock.setsockopt(level, name, value)
+        sock.setblocking(False)
+        code = sock.connect_ex(where)
+        if code not in (0, errno.EINPROGRESS):
+            raise OSError(code, os.strerror(code))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def alternate_families(addresses: list[Address]) -> list[Address]:
