@@ -7,6 +7,7 @@ user can read ("timed out", "HTTP 404 Not Found", "larger than 16 MB", …).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import email.utils
 import errno
@@ -184,6 +185,12 @@ def _release(response: BaseHTTPResponse) -> None:
     response.release_conn()
 
 
+def _discard(response: BaseHTTPResponse) -> None:
+    """Drop a response whose body is not read: its connection is closed, not reused."""
+    response.close()
+    response.release_conn()
+
+
 def connect_first(
     addresses: list[Address], timeout: float | None, options: Any = ()
 ) -> socket.socket:
@@ -323,34 +330,23 @@ def _submit(job: Callable[[], None]) -> None:
 
 async def _on_a_thread(work: Callable[[], Response], call: _Call) -> Response:
     """Run blocking ``work`` on a fetch thread; stop it if the caller is cancelled or
-    times out."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[Response] = loop.create_future()
-
-    def settle(result: Response | None, error: BaseException | None) -> None:
-        if done.done():
-            return
-        if error is not None:
-            done.set_exception(error)
-        else:
-            done.set_result(result)  # type: ignore[arg-type]
+    times out (cancelled before a thread took it, it does not run at all)."""
+    job: concurrent.futures.Future[Response] = concurrent.futures.Future()
 
     def run() -> None:
+        if not job.set_running_or_notify_cancel():
+            return
         _running.call = call
-        result: Response | None = None
-        error: BaseException | None = None
         try:
-            result = work()
-        except BaseException as raised:  # handed to the waiting task
-            error = raised
+            job.set_result(work())
+        except BaseException as error:  # handed to the waiting task
+            job.set_exception(error)
         finally:
             _running.call = None
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
-            loop.call_soon_threadsafe(settle, result, error)
 
     _submit(run)
     try:
-        return await done
+        return await asyncio.wrap_future(job)
     except BaseException:
         call.stop()
         raise
@@ -365,9 +361,7 @@ class Fetcher:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self._timeout = urllib3.Timeout(
-            connect=min(self.limits.timeout, 10.0), read=self.limits.timeout
-        )
+        timeout = urllib3.Timeout(connect=min(self.limits.timeout, 10.0), read=self.limits.timeout)
         self._headers = {
             "User-Agent": self.limits.user_agent or USER_AGENT,
             "Accept-Encoding": "gzip, deflate",
@@ -376,7 +370,7 @@ class Fetcher:
             num_pools=64,
             maxsize=self.limits.max_per_host,
             retries=False,
-            timeout=self._timeout,
+            timeout=timeout,
             ssl_context=LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT),
         )
         self._pools.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
@@ -432,8 +426,7 @@ class Fetcher:
             if response.status not in REDIRECTS or not location:
                 return self._read(url, response, headers, limit)
             _keep_cookies(cookies.setdefault(host, {}), response.headers.getlist("set-cookie"))
-            response.close()  # the redirect's own body is not wanted
-            response.release_conn()
+            _discard(response)  # the redirect's own body is not wanted
             url = _redirect_target(url, location)
         raise FetchError(f"too many redirects (more than {self.limits.max_redirects})")
 
@@ -468,8 +461,7 @@ class Fetcher:
             chunks.append(decoder.finish())
             _release(response)
         except Exception as error:
-            response.close()  # the rest of the body is not read: the connection is not reused
-            response.release_conn()
+            _discard(response)  # the rest of the body is not read
             if isinstance(error, FetchError):
                 raise
             raise _reason(error) from None
