@@ -10,6 +10,12 @@ from tui.core.sanitize import short_url
 RELATED_KINDS = ("next", "more", "source", "related", "inline")
 
 
+def feed_display_name(name: str, title: str, url: str) -> str:
+    """How a feed is named on screen: its configured name, else its own title, else its
+    URL (without the scheme)."""
+    return name or title or short_url(url)
+
+
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
     """A link an article offers its reader: ``NEXT: …``, ``More in TV News``,
@@ -88,7 +94,7 @@ class FeedState:
     def display_name(self) -> str:
         """The configured name, else the feed's own title, else its URL (without the
         scheme)."""
-        return self.name or self.title or short_url(self.url)
+        return feed_display_name(self.name, self.title, self.url)
 
 
 @dataclass(frozen=True, slots=True)

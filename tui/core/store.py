@@ -22,6 +22,7 @@ from tui.core.models import (
     ParsedEntry,
     ParsedFeed,
     RelatedLink,
+    feed_display_name,
 )
 from tui.core.sanitize import short_url
 from tui.core.search import fts_query
@@ -250,7 +251,7 @@ class Store:
             WHERE active = 1 AND last_error != ''
             ORDER BY lower(coalesce(nullif(name, ''), nullif(title, ''), url))"""
         ).fetchall()
-        return [(url, name or title or short_url(url), error) for url, name, title, error in rows]
+        return [(url, feed_display_name(name, title, url), err) for url, name, title, err in rows]
 
     def last_fetched(self) -> float | None:
         """When an active feed was last fetched successfully (None: never)."""
