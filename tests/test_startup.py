@@ -70,22 +70,10 @@ class Spy(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         on_main.setdefault(name, threading.current_thread() is threading.main_thread())
 sys.meta_path.insert(0, Spy())
-from tui.app import TvnewsApp
-from tui.config import load_config
-from tui.core.models import ParsedEntry, ParsedFeed
-from tui.core.store import Store
+from tests.apphelpers import long_list_app
 from tui.widgets.reading_pane import ReadingPane
-folder = Path(sys.argv[1])
-url = "http://127.0.0.1:9/feed.xml"
-(folder / "feeds.toml").write_text(f'[[feeds]]\\nurl = "{url}"\\n')
-store = Store(folder / "cache.sqlite3")
-store.sync_feeds([(url, "Feed", "")])
-entries = tuple(ParsedEntry(f"g{n}", f"https://example.com/{n}", f"Article {n}", "", 1.7e9 + n,
-                            "", "") for n in range(50))
-store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Feed", "", entries))
-store.close()
+app = long_list_app(Path(sys.argv[1]), 50)
 loaded_before = "rich.markdown" in sys.modules
-app = TvnewsApp(load_config(folder / "feeds.toml"), folder / "cache.sqlite3")
 async def main():
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.screen.query_one(ReadingPane)
