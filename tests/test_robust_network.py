@@ -83,43 +83,33 @@ def fetch(url: str, limits: Limits) -> bytes:
 # -- time-outs ----------------------------------------------------------------------------
 
 
-def test_connect_time_out(tmp_path: Path) -> None:
-    # A listening socket whose backlog is full: the kernel drops further SYNs.
+@contextlib.contextmanager
+def dropping_syns() -> Iterator[int]:
+    """The port of a listener whose backlog is full: the kernel drops further SYNs (a
+    black hole), until the block ends."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(0)
-    port = listener.getsockname()[1]
     fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    time.sleep(0.1)
     try:
-        error, seconds = refresh_one(tmp_path, f"http://127.0.0.1:{port}/feed.xml")
+        for _ in range(4):
+            filler = socket.socket()
+            fillers.append(filler)
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(listener.getsockname())
+        time.sleep(0.1)
+        yield listener.getsockname()[1]
     finally:
         for sock in [*fillers, listener]:
             sock.close()
+
+
+def test_connect_time_out(tmp_path: Path) -> None:
+    with dropping_syns() as port:
+        error, seconds = refresh_one(tmp_path, f"http://127.0.0.1:{port}/feed.xml")
     assert error == "timed out connecting"
     assert seconds < 5
-
-
-def _dropping_syns() -> tuple[socket.socket, list[socket.socket]]:
-    """A listener whose backlog is full: the kernel drops further SYNs (a black hole)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    fillers = []
-    for _ in range(4):
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(listener.getsockname())
-        fillers.append(filler)
-    time.sleep(0.1)
-    return listener, fillers
 
 
 def _address(port: int) -> Address:
@@ -128,13 +118,12 @@ def _address(port: int) -> Address:
 
 def test_an_address_that_does_not_answer_is_passed_over_in_a_quarter_second() -> None:
     """Happy Eyeballs: a host whose first address (often IPv6) drops everything."""
-    hole, fillers = _dropping_syns()
     good = socket.socket()
     good.bind(("127.0.0.1", 0))
     good.listen(4)
-    addresses = [_address(hole.getsockname()[1]), _address(good.getsockname()[1])]
-    started = time.monotonic()
-    try:
+    with dropping_syns() as hole, good:
+        addresses = [_address(hole), _address(good.getsockname()[1])]
+        started = time.monotonic()
         sock = connect_first(addresses, 10.0)
         took = time.monotonic() - started
         assert sock.getpeername() == good.getsockname()
@@ -142,9 +131,6 @@ def test_an_address_that_does_not_answer_is_passed_over_in_a_quarter_second() ->
         sock.close()
         with pytest.raises(TimeoutError):
             connect_first(addresses[:1], 0.3)
-    finally:
-        for each in [hole, good, *fillers]:
-            each.close()
     assert 0.2 < took < 2, took
     with pytest.raises(ConnectionRefusedError):  # every address refused: the last reason
         connect_first(addresses[1:], 10.0)
@@ -275,32 +261,18 @@ def test_a_cancelled_fetch_lets_go_of_its_connection(tmp_path: Path) -> None:
 def test_a_fetch_stuck_connecting_does_not_hold_up_the_exit() -> None:
     """A fetch thread that cannot be stopped (stuck in connect, up to 10 s) is a daemon:
     the process ends when tvnews is done, as on q in the app."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    fillers = []
-    for _ in range(4):  # a full backlog: the kernel drops further SYNs
-        filler = socket.socket()
-        filler.setblocking(False)
-        with contextlib.suppress(BlockingIOError):
-            filler.connect(("127.0.0.1", port))
-        fillers.append(filler)
-    script = (
-        "import asyncio, contextlib\n"
-        "from tui.core.fetch import Fetcher, Limits\n"
-        "async def main():\n"
-        "    async with Fetcher(Limits(timeout=30)) as fetcher:\n"
-        "        with contextlib.suppress(TimeoutError):\n"
-        f"            await asyncio.wait_for(fetcher.get('http://127.0.0.1:{port}/f'), 0.3)\n"
-        "asyncio.run(main())\n"
-    )
-    started = time.monotonic()
-    try:
+    with dropping_syns() as port:
+        script = (
+            "import asyncio, contextlib\n"
+            "from tui.core.fetch import Fetcher, Limits\n"
+            "async def main():\n"
+            "    async with Fetcher(Limits(timeout=30)) as fetcher:\n"
+            "        with contextlib.suppress(TimeoutError):\n"
+            f"            await asyncio.wait_for(fetcher.get('http://127.0.0.1:{port}/f'), 0.3)\n"
+            "asyncio.run(main())\n"
+        )
+        started = time.monotonic()
         subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
-    finally:
-        for sock in [*fillers, listener]:
-            sock.close()
     assert time.monotonic() - started < 5
 
 
