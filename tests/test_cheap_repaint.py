@@ -181,3 +181,86 @@ async def test_list_rows_fill_the_width_exactly(tmp_path: Path, width: int) -> N
             strip = articles.render_line(y)
             assert sum(cell_len(segment.text) for segment in strip) == inner
             assert strip.cell_length == inner
+
+
+class LinesRendered:
+    """Counts the list's lines that Textual renders for the screen (each calls
+    ``render_line``), not those prepared ahead."""
+
+    def __init__(self, articles: ArticleList) -> None:
+        self.count = 0
+        original = articles.render_line
+
+        def counted(y: int):
+            self.count += articles._rendering is None
+            return original(y)
+
+        articles.render_line = counted  # type: ignore[method-assign]
+
+
+async def _at_rest(pilot, articles: ArticleList) -> None:
+    """Let the frame paint and the pages next to it be prepared."""
+    await pilot.pause()
+    await wait_for(pilot, lambda: not articles._preparing)
+
+
+async def test_a_scroll_by_one_row_renders_one_line_not_the_screenful(tmp_path: Path) -> None:
+    """Rows keep their finished lines where they move: j at the bottom row renders the
+    row coming in, not every row again (Textual keeps lines by their place)."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        height = articles.scrollable_content_region.height
+        articles.move_to(height - 1)
+        await _at_rest(pilot, articles)
+        rendered = LinesRendered(articles)
+        for step in range(1, 6):
+            await pilot.press("j")
+            await _at_rest(pilot, articles)
+            assert articles.scroll_offset.y == step
+        assert rendered.count <= 5 * 2, rendered.count  # the new cursor row (was ~37 each)
+
+
+async def test_page_down_and_up_find_their_rows_ready(tmp_path: Path) -> None:
+    """After a frame the pages above and below are read and rendered, so PageDown and
+    PageUp only put them on screen."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        await _at_rest(pilot, articles)
+        rendered = LinesRendered(articles)
+        for key in ("pagedown", "pagedown", "pagedown", "pageup", "pagedown"):
+            before = rendered.count
+            await pilot.press(key)
+            await pilot.pause()
+            assert rendered.count - before <= 2, (key, rendered.count - before)
+            await _at_rest(pilot, articles)
+
+
+async def test_rows_kept_as_finished_lines_show_what_a_fresh_render_shows(tmp_path: Path) -> None:
+    """Whatever the keys, the lines on screen are the ones rendered anew from nothing:
+    right row, right cursor, focus and read marks."""
+    app = long_list_app(tmp_path, 5_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 5_000)
+        for keys in (
+            ["j"] * 40,
+            ["pagedown"] * 3,
+            ["k"] * 5,
+            ["pageup"],
+            ["G"],
+            ["g"],
+            ["pagedown", "m", "j"],
+            ["tab"],
+            ["shift+tab", "pagedown", "pageup"],
+        ):
+            await pilot.press(*keys)
+            await _at_rest(pilot, articles)
+            region = articles.outer_size.region
+            shown = [list(strip) for strip in articles.render_lines(region)]
+            articles._lines.clear()
+            articles._styles_cache.clear()
+            assert shown == [list(strip) for strip in articles.render_lines(region)], keys

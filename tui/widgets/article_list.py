@@ -33,8 +33,10 @@ from tui.widgets.quiet import ThumbRepaintsWhenItMoves, fit_cells, set_virtual_s
 PAGE = 64
 #: Pages kept in memory.
 PAGES_KEPT = 32
-#: Rendered rows kept (a row is rendered again only when it or its look changes).
-STRIPS_KEPT = 1024
+#: Finished lines kept (a row is rendered again only when it or its look changes).
+LINES_KEPT = 1024
+#: Rows rendered ahead of a PageDown or PageUp per turn of the event loop (~2 ms).
+PREPARED_AT_ONCE = 12
 FEED_WIDTH = 18
 AGE_WIDTH = 4
 
@@ -91,9 +93,13 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self.highlight_terms: list[str] = []
         """Search words whose matches in titles are highlighted (empty: none)."""
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
-        self._strips: dict[tuple, Strip] = {}
-        """Rendered rows (a row is the same until its data, width, cursor or age change)."""
         self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
+        self._lines: dict[tuple, Strip] = {}
+        self._preparing = False
+        self._rendering: int | None = None
+        """The row :meth:`render_line` renders, when not the one at its place on screen."""
+        """Finished lines of rows (a row is the same until its data, width, cursor or age
+        change)."""
         self._width = 0
         """The width of a row, for the paint under way (see :meth:`render_lines`)."""
 
@@ -114,6 +120,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self.scroll_to(y=0, animate=False)
         self.cursor = cursor
         self.refresh()
+        self._prepare_pages_later()
 
     def row(self, index: int) -> ArticleRow | None:
         """The row at ``index``, fetching its page if needed."""
@@ -170,7 +177,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self.refresh_line(old)
             self.refresh_line(new)
         else:
-            self.refresh()
+            self.refresh(self.size.region)  # the rows; the border stays
+            self._prepare_pages_later()
 
     def move_to(self, index: int) -> None:
         """Put the cursor on ``index``."""
@@ -207,17 +215,103 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         set_virtual_size(self, Size(event.size.width, self.total))
+        self._prepare_pages_later()
 
     # -- rendering ------------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Once per paint, not per line: the region is worked out anew on each call.
+        """The lines in ``crop``; a row's finished line (border, colours, the app's
+        filters) is reused for as long as the row looks the same, wherever it moves.
+
+        Textual's styles cache keeps lines by their place in the widget, so a scroll by
+        one row built every line again, each as a new strip, and the screen's caches
+        after it (cutting into columns, ANSI) missed for all of them.
+        """
         self._width = self.scrollable_content_region.width
-        return super().render_lines(crop)
+        keys = self._line_keys(crop)
+        strips = {y: self._lines[key] for y, key in keys.items() if key in self._lines}
+        run: list[int] = []  # lines next to each other that Textual renders, as one region
+        for y in crop.line_range:
+            if y not in strips:
+                if keys.get(y) is not None:
+                    self._styles_cache.set_dirty(Region(0, y, 1, 1))  # (textual>=8.2,<9)
+                run.append(y)
+                continue
+            self._render_run(run, crop, strips)
+        self._render_run(run, crop, strips)
+        if len(self._lines) > LINES_KEPT:
+            self._lines.clear()
+        for y, key in keys.items():
+            self._lines[key] = strips[y]
+        return [strips[y] for y in crop.line_range]
+
+    def _render_run(self, run: list[int], crop: Region, strips: dict[int, Strip]) -> None:
+        """Have Textual render the lines in ``run`` (then emptied) into ``strips``."""
+        if run:
+            region = Region(crop.x, run[0], crop.width, len(run))
+            strips.update(zip(run, super().render_lines(region), strict=True))
+            run.clear()
+
+    def _line_keys(self, crop: Region) -> dict[int, tuple]:
+        """What each line of a row in ``crop`` shows, as a key to its finished line."""
+        if not self.total:
+            return {}
+        top, height = self.styles.gutter.top, self.scrollable_content_region.height
+        context = self._line_context(crop)
+        first = int(self.scroll_offset.y) - top
+        keys = {}
+        for y in crop.line_range:
+            if 0 <= y - top < height and (key := self._line_key(first + y, context)):
+                keys[y] = key
+        return keys
+
+    def _line_key(self, index: int, context: tuple) -> tuple | None:
+        """What the finished line of row ``index`` depends on (None: no such row)."""
+        row = self.row(index)
+        if row is None:
+            return None
+        is_cursor = index == self.cursor
+        look = (self._width, is_cursor, is_cursor and self.has_focus, age(row.published))
+        return (row, *look, *self.highlight_terms, *context)
+
+    def _line_context(self, crop: Region) -> tuple:
+        """What every finished line in ``crop`` also depends on."""
+        return (crop.column_span, *map(id, self.get_line_filters()))
+
+    def _prepare_pages_later(self) -> None:
+        """Prepare the pages next to the rows on screen once the frame is drawn."""
+        if not self._preparing:
+            self._preparing = True
+            self.call_after_refresh(self._prepare_pages)
+
+    def _prepare_pages(self) -> None:
+        """After a frame: read and render the rows a PageDown or PageUp shows next, a few
+        at a time, so the key finds them ready (a page of new rows took ~10 ms)."""
+        self._preparing = False
+        self._width = self.scrollable_content_region.width
+        height = self.scrollable_content_region.height
+        top, span = int(self.scroll_offset.y), min(height, LINES_KEPT // 4)
+        context = self._line_context(self.outer_size.region)
+        todo = []
+        for index in (*range(top + height, top + height + span), *range(top - span, top)):
+            key = self._line_key(index, context)
+            if key and key not in self._lines:
+                todo.append((index, key))
+        if not todo or self._width <= 0:
+            return
+        line = Region(0, self.styles.gutter.top, self.outer_size.width, 1)
+        for index, key in todo[:PREPARED_AT_ONCE]:
+            self._rendering = index
+            self._styles_cache.set_dirty(line)
+            self._lines[key] = super().render_lines(line)[0]
+        self._rendering = None
+        self._styles_cache.set_dirty(line)  # it holds the last row prepared
+        self._preparing = True
+        self.call_after_refresh(self._prepare_pages)
 
     def render_line(self, y: int) -> Strip:
         width = self._width
-        index = int(self.scroll_offset.y) + y
+        index = int(self.scroll_offset.y) + y if self._rendering is None else self._rendering
         if self.total == 0:
             lines = textwrap.wrap(self.empty_text, max(width - 4, 10))
             if 1 <= y <= len(lines):
@@ -227,20 +321,11 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        is_cursor = index == self.cursor
-        key = (row, width, is_cursor, is_cursor and self.has_focus, age(row.published))
-        key += tuple(self.highlight_terms)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._render_row(row, width, is_cursor)
-            if len(self._strips) > STRIPS_KEPT:
-                self._strips.clear()
-            self._strips[key] = strip
-        return strip
+        return self._render_row(row, width, index == self.cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()  # colours (theme, focus) are part of the cached rows
+        self._lines.clear()  # colours (theme, focus) are part of the finished lines
         self._styles.clear()
 
     def _row_styles(self, read: bool, is_cursor: bool) -> tuple[Style, Style, Style, Style]:
