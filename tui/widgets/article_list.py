@@ -95,11 +95,12 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[ArticleRow]] = OrderedDict()
         self._styles: dict[tuple[bool, bool, bool], tuple[Style, ...]] = {}
         self._lines: dict[tuple, Strip] = {}
+        """Finished lines of rows (a row's line is the same until its data, width, cursor
+        or age change), by :meth:`_line_key`."""
         self._preparing = False
+        """Whether :meth:`_prepare_pages` is to run after the next frame."""
         self._rendering: int | None = None
         """The row :meth:`render_line` renders, when not the one at its place on screen."""
-        """Finished lines of rows (a row is the same until its data, width, cursor or age
-        change)."""
         self._width = 0
         """The width of a row, for the paint under way (see :meth:`render_lines`)."""
 
