@@ -13,7 +13,7 @@ import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
-from tests.apphelpers import long_list_app, make_app, serve_seed_feed, wait_for
+from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens import garbage
 from tui.widgets.article_list import ArticleList
@@ -264,3 +264,40 @@ async def test_rows_kept_as_finished_lines_show_what_a_fresh_render_shows(tmp_pa
             articles._lines.clear()
             articles._styles_cache.clear()
             assert shown == [list(strip) for strip in articles.render_lines(region)], keys
+
+
+async def test_widgets_around_the_list_render_again_only_when_they_change(tmp_path: Path) -> None:
+    """The screen, its containers and bars keep their lines while keys move the list; a
+    change of their own (new text, another theme) renders them again."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        status = app.screen.query_one("#status-line", TextLine)
+        await wait_for(pilot, lambda: status.text)  # filled after the first frame
+        articles.move_to(articles.scrollable_content_region.height - 1)
+        await _at_rest(pilot, articles)
+        around = [app.screen, *(app.screen.query_one(f"#{name}") for name in AROUND)]
+        renders = {widget: 0 for widget in around}
+        for widget in around:
+            original = widget._styles_cache.render_widget
+
+            def counted(node, crop, original=original):
+                renders[node] += 1
+                return original(node, crop)
+
+            widget._styles_cache.render_widget = counted  # type: ignore[method-assign]
+        for _ in range(5):
+            await pilot.press("j")
+            await _at_rest(pilot, articles)
+        assert sum(renders.values()) == 0, renders
+        status.update("a new status")
+        await pilot.pause()
+        assert "a new status" in screen_text(app)
+        assert renders[status] >= 1
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        assert all(renders[widget] >= 1 for widget in around), renders
+
+
+AROUND = ("panes", "right", "status-bar", "status-line", "title-bar", "key-bar")

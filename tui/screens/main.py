@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import Reactive
@@ -38,7 +37,7 @@ from tui.screens.reader_features import FEATURE_BINDINGS, ReaderFeatures
 from tui.screens.search import SEARCH_BINDINGS, SearchFeature
 from tui.widgets.article_list import ArticleList
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.quiet import TextLine, TitleBar
+from tui.widgets.quiet import Column, Row, SameLinesUntilDirty, TextLine, TitleBar
 from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.related_panel import RelatedPanel
 from tui.widgets.sidebar import Sidebar
@@ -131,7 +130,7 @@ class PageFailed(Message):
         super().__init__()
 
 
-class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
+class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUntilDirty, Screen):
     """List | reading pane over the related panel; status line and footer below."""
 
     #: Textual repaints the whole screen when the focus moves; the panes that change with
@@ -184,13 +183,13 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, Screen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title-bar")
-        with Horizontal(id="panes"):
+        with Row(id="panes"):
             yield Sidebar(id="sidebar")
             yield ArticleList(StoreRows(self.store, self.list_query), id="article-list")
-            with Vertical(id="right"):
+            with Column(id="right"):
                 yield ReadingPane(id="reading-pane")
                 yield RelatedPanel(id="related-panel")
-        with Horizontal(id="status-bar"):
+        with Row(id="status-bar"):
             yield TextLine(id="status-line")
             yield ProgressBar(id="refresh-progress", show_eta=False)
         yield KeyBar(id="key-bar")

@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.widgets.quiet import SameLinesUntilDirty
+
 
 class ShownKey(NamedTuple):
     """One key on the bar."""
@@ -27,7 +29,7 @@ class ShownKey(NamedTuple):
     enabled: bool
 
 
-class KeyBar(Widget):
+class KeyBar(SameLinesUntilDirty, Widget):
     """The keys the focused widget and its screen offer (bindings with ``show=True``)."""
 
     ALLOW_SELECT = False

@@ -13,6 +13,7 @@ from math import ceil
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual.containers import Horizontal, Vertical
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -43,6 +44,35 @@ class StyledOncePerPaint:
     def render_lines(self, crop: Region) -> list[Strip]:
         self.paint_style = self.rich_style  # type: ignore[attr-defined]
         return super().render_lines(crop)  # type: ignore[misc]
+
+
+class SameLinesUntilDirty:
+    """Mixin: ``render_lines`` gives the lines it gave last time until the widget is
+    marked dirty, restyled, resized or filtered differently.
+
+    Textual asks every widget whose clip overlaps a change to render, so the screen, the
+    containers and the bars around the article list rendered their unchanged lines again
+    on each key (~1.5 ms a frame for seven of them); the same strips also let Textual's
+    caches of their cuts and ANSI hit.
+    """
+
+    _last_lines: tuple[tuple, list[Strip]] | None = None
+
+    def _set_dirty(self, *regions: Region) -> None:  # Textual's (textual>=8.2,<9)
+        self._last_lines = None
+        super()._set_dirty(*regions)  # type: ignore[misc]
+
+    def notify_style_update(self) -> None:
+        self._last_lines = None
+        super().notify_style_update()  # type: ignore[misc]
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        key = (crop, *map(id, self.get_line_filters()))  # type: ignore[attr-defined]
+        if self._last_lines is not None and self._last_lines[0] == key:
+            return self._last_lines[1]
+        lines = super().render_lines(crop)  # type: ignore[misc]
+        self._last_lines = (key, lines)
+        return lines
 
 
 class ThumbRepaintsWhenItMoves:
@@ -80,7 +110,7 @@ def thumb_eighths(bar: ScrollBar, position: float) -> tuple[int, int] | None:
     return start, start + ceil(thumb * 8)
 
 
-class TextLine(StyledOncePerPaint, Widget):
+class TextLine(SameLinesUntilDirty, StyledOncePerPaint, Widget):
     """One line of plain text (never markup) whose size is set by CSS.
 
     Painted as one segment (a Rich ``Text`` costs ~1 ms a line to lay out); cut with an
@@ -156,3 +186,11 @@ class TitleBar(TextLine):
     def _retitle(self, _value: str) -> None:
         title, sub_title = self.screen.title or "", self.screen.sub_title or ""
         self.update(f"▶  {title} — {sub_title}" if sub_title else f"▶  {title}")
+
+
+class Row(SameLinesUntilDirty, Horizontal):
+    """A Horizontal container that renders its background once until it changes."""
+
+
+class Column(SameLinesUntilDirty, Vertical):
+    """A Vertical container that renders its background once until it changes."""
