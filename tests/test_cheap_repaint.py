@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from textual import events
 from textual.app import App, ComposeResult
+from textual.geometry import Size
 
 from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
@@ -140,6 +142,7 @@ async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         articles = app.screen.query_one(ArticleList)
         await wait_for(pilot, lambda: articles.total == 30_000)
+        await _at_rest(pilot, articles)  # the first frames have painted the bar
         bar = articles.vertical_scrollbar
         painted = []
         original = bar.render
@@ -301,3 +304,29 @@ async def test_widgets_around_the_list_render_again_only_when_they_change(tmp_pa
 
 
 AROUND = ("panes", "right", "status-bar", "status-line", "title-bar", "key-bar")
+
+
+async def test_a_resize_to_the_size_laid_out_makes_no_new_layout(tmp_path: Path) -> None:
+    """The terminal driver reports the size at start, after the first frame: the screen
+    is laid out at that size already. A real change of size lays it out again."""
+    app = long_list_app(tmp_path, 1_000)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        articles = screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 1_000)
+        await pilot.pause()
+        layouts = []
+        original = screen._refresh_layout
+
+        def counted(*args, **kwargs):
+            layouts.append(args)
+            return original(*args, **kwargs)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        size = Size(*SIZE)
+        app.post_message(events.Resize(size, size))
+        await pilot.pause(0.1)
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.1)
+        assert layouts and articles.outer_size.height < 40

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -193,6 +193,13 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             yield TextLine(id="status-line")
             yield ProgressBar(id="refresh-progress", show_eta=False)
         yield KeyBar(id="key-bar")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Skip Textual's layout for the size the screen is laid out at already: the size
+        the terminal driver reports at start (a second layout and repaint of every widget,
+        ~55 ms just after the first frame, where the first keys land)."""
+        if event.size == self._compositor.size:  # the size of its last layout (textual<9)
+            event.prevent_default()
 
     def on_mount(self) -> None:
         self.title = "tvnews"
