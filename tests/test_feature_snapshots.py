@@ -21,6 +21,7 @@ from tui.app import TvnewsApp
 from tui.config import load_config
 from tui.core.refresh import refresh
 from tui.core.store import default_cache_path
+from tui.widgets.reading_pane import ReadingPane
 from tui.widgets.sidebar import Sidebar
 
 SIZE = (160, 45)
@@ -77,7 +78,8 @@ def app_for(server: TestServer, tmp_path: Path) -> TvnewsApp:
 
 async def sidebar_ready(pilot) -> None:
     sidebar = pilot.app.screen.query_one(Sidebar)
-    await wait_for(pilot, lambda: len(sidebar.views) == 9)
+    pane = pilot.app.screen.query_one(ReadingPane)
+    await wait_for(pilot, lambda: len(sidebar.views) == 9 and pane.markdown)  # + welcome
     await pilot.pause()
 
 

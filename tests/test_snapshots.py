@@ -42,7 +42,8 @@ def undated(server: TestServer, path: str, body: bytes) -> str:
 async def settled(pilot) -> None:
     """Wait for what comes just after the first frame (welcome text, status line)."""
     status = pilot.app.screen.query_one("#status-line", TextLine)
-    await wait_for(pilot, lambda: status.text)
+    pane = pilot.app.screen.query_one(ReadingPane)
+    await wait_for(pilot, lambda: status.text and pane.markdown)
     await pilot.pause()
 
 

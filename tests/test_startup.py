@@ -102,3 +102,19 @@ def test_the_markdown_renderer_is_imported_off_the_ui_thread(tmp_path: Path) -> 
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["before"] is False and report["welcome"] is True
     assert report["on_main"] is False, "imported on the UI thread"
+
+
+async def test_imports_for_opening_wait_for_a_second_without_keys(tmp_path: Path) -> None:
+    """The imports for opening articles hold the interpreter for ~0.2 s: they (and the
+    welcome text, which needs them) wait while keys come, and follow a quiet second."""
+    from tests.apphelpers import wait_for
+    from tui.widgets.reading_pane import ReadingPane
+
+    app = long_list_app(tmp_path, 100)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one(ReadingPane)
+        for _ in range(8):  # two seconds of keys, from the first frame on
+            await pilot.press("j")
+            await pilot.pause(0.25)
+        assert not pane.markdown
+        await wait_for(pilot, lambda: pane.markdown)

@@ -8,6 +8,7 @@ id they were for, and stale ones are dropped (latest request wins).
 from __future__ import annotations
 
 import contextlib
+import time
 import webbrowser
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ProgressBar
+from textual.worker import get_current_worker
 
 from tui.config import Config
 from tui.core.errors import StoreError, TvnewsError
@@ -234,10 +236,20 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
 
     @work(thread=True, group="preload")
     def _preload(self) -> None:
-        """Import what opening an article needs, off the UI thread, after the first frame:
-        the first article opens as fast as the next ones, and its page fetch does not
-        import the HTTP stack while the next key is handled. The welcome text waits for
-        the Markdown renderer (~85 ms to import, which keys would wait for)."""
+        """Import what opening an article needs, off the UI thread, once no key has come
+        for QUIET_BEFORE_PRELOAD: the first article opens as fast as the next ones, and
+        its page fetch does not import the HTTP stack while the next key is handled. The
+        welcome text waits for the Markdown renderer (~85 ms to import, which keys would
+        wait for). The imports hold the interpreter for ~0.2 s all told: keys pressed
+        meanwhile (the first ones, just after the list shows) took up to 90 ms."""
+        worker, started = get_current_worker(), time.monotonic()
+        while not worker.is_cancelled:
+            quiet = time.monotonic() - max(started, self.app.last_key)  # type: ignore[attr-defined]
+            if quiet >= QUIET_BEFORE_PRELOAD:
+                break
+            time.sleep(min(QUIET_BEFORE_PRELOAD - quiet, 0.1))
+        else:
+            return
         from tui.widgets.reading_pane import preload
 
         preload()
@@ -769,6 +781,9 @@ PREPARE_AFTER = 0.05
 PROGRESS_EVERY = 0.25
 #: How long after start the parts below the list are filled in.
 FIRST_FRAME_SECONDS = 0.3
+#: Seconds without a key (and since the first frame) before the imports for opening
+#: articles run on their thread.
+QUIET_BEFORE_PRELOAD = 1.0
 
 
 WELCOME = """# tvnews
