@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.apphelpers import TUI_DRIVE, long_list_app, play_in_terminal
+from tests.apphelpers import TUI_DRIVE, long_list_app, play_in_terminal, wait_for
+from tui.widgets.reading_pane import ReadingPane
 
 #: Runs ``tvnews``; at its first frame, writes down when the cache file last changed (a
 #: checkpoint copies the WAL into it).
@@ -107,9 +108,6 @@ def test_the_markdown_renderer_is_imported_off_the_ui_thread(tmp_path: Path) -> 
 async def test_imports_for_opening_wait_for_a_second_without_keys(tmp_path: Path) -> None:
     """The imports for opening articles hold the interpreter for ~0.2 s: they (and the
     welcome text, which needs them) wait while keys come, and follow a quiet second."""
-    from tests.apphelpers import wait_for
-    from tui.widgets.reading_pane import ReadingPane
-
     app = long_list_app(tmp_path, 100)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = app.screen.query_one(ReadingPane)

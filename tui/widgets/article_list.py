@@ -234,7 +234,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         run: list[int] = []  # lines next to each other that Textual renders, as one region
         for y in crop.line_range:
             if y not in strips:
-                if keys.get(y) is not None:
+                if y in keys:
                     self._styles_cache.set_dirty(Region(0, y, 1, 1))  # (textual>=8.2,<9)
                 run.append(y)
                 continue
@@ -291,6 +291,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self._preparing = False
         self._width = self.scrollable_content_region.width
         height = self.scrollable_content_region.height
+        if self._width <= 0 or height <= 0:
+            return  # not laid out yet: the resize that lays it out prepares again
         top, span = int(self.scroll_offset.y), min(height, LINES_KEPT // 4)
         context = self._line_context(self.outer_size.region)
         todo = []
@@ -298,7 +300,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             key = self._line_key(index, context)
             if key and key not in self._lines:
                 todo.append((index, key))
-        if not todo or self._width <= 0:
+        if not todo:
             return
         line = Region(0, self.styles.gutter.top, self.outer_size.width, 1)
         for index, key in todo[:PREPARED_AT_ONCE]:
