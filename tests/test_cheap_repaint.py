@@ -214,15 +214,28 @@ async def test_a_scroll_by_one_row_renders_one_line_not_the_screenful(tmp_path: 
     async with app.run_test(size=SIZE) as pilot:
         articles = app.screen.query_one(ArticleList)
         await wait_for(pilot, lambda: articles.total == 30_000)
+        await wait_for(pilot, lambda: articles.border_subtitle)  # set after the first frame
         height = articles.scrollable_content_region.height
         articles.move_to(height - 1)
         await _at_rest(pilot, articles)
         rendered = LinesRendered(articles)
+        runs = []  # the lines Textual renders for the list (with border and colours)
+        original = articles._styles_cache.render_widget
+
+        def counted(node, crop):
+            if articles._rendering is None:  # not a row prepared ahead
+                runs.append(crop.line_range)
+            return original(node, crop)
+
+        articles._styles_cache.render_widget = counted  # type: ignore[method-assign]
         for step in range(1, 6):
             await pilot.press("j")
             await _at_rest(pilot, articles)
             assert articles.scroll_offset.y == step
         assert rendered.count <= 5 * 2, rendered.count  # the new cursor row (was ~37 each)
+        # The border lines above and below the rows are kept too (they were made again
+        # for every frame, as two more runs).
+        assert len(runs) <= 5, runs
 
 
 async def test_page_down_and_up_find_their_rows_ready(tmp_path: Path) -> None:

@@ -103,6 +103,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         """The row :meth:`render_line` renders, when not the one at its place on screen."""
         self._width = 0
         """The width of a row, for the paint under way (see :meth:`render_lines`)."""
+        self._own_keys: dict[str, str] | None = None
+        """Key -> action of this list's bindings (None: to be worked out again)."""
 
     # -- data -----------------------------------------------------------------------------
 
@@ -167,6 +169,27 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         return self.row(self.cursor)
 
     # -- cursor ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def _bindings_changed(self, _screen: object) -> None:
+        self._own_keys = None
+
+    async def on_key(self, event: events.Key) -> None:
+        """Run this list's own bindings as its keys arrive. Textual passes each key up
+        through every container to the app first, working out the bindings of the whole
+        focus chain twice on the way (~0.6 ms of each j)."""
+        if self._own_keys is None:  # the keys of the bindings, with the user's keymap
+            active = self.screen.active_bindings.items()
+            self._own_keys = {
+                key: bound.binding.action
+                for key, bound in active
+                if bound.node is self and bound.enabled and not bound.binding.priority
+            }
+        action = self._own_keys.get(event.key)
+        if action is not None and await self.app.run_action(action, self):
+            event.stop()
 
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, self.total - 1)) if self.total else 0
@@ -254,15 +277,19 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             run.clear()
 
     def _line_keys(self, crop: Region) -> dict[int, tuple]:
-        """What each line of a row in ``crop`` shows, as a key to its finished line."""
+        """What each line in ``crop`` shows (a row, or the border above or below the
+        rows), as a key to its finished line."""
         if not self.total:
             return {}
         top, height = self.styles.gutter.top, self.scrollable_content_region.height
         context = self._line_context(crop)
+        edge = (self.size, self.has_focus, self.border_title, self.border_subtitle, *context)
         first = int(self.scroll_offset.y) - top
         keys = {}
         for y in crop.line_range:
-            if 0 <= y - top < height and (key := self._line_key(first + y, context)):
+            if not 0 <= y - top < height:
+                keys[y] = ("edge", y, *edge)
+            elif key := self._line_key(first + y, context):
                 keys[y] = key
         return keys
 
@@ -309,8 +336,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self._lines[key] = super().render_lines(line)[0]
         self._rendering = None
         self._styles_cache.set_dirty(line)  # it holds the last row prepared
-        self._preparing = True
-        self.call_after_refresh(self._prepare_pages)
+        self._prepare_pages_later()
 
     def render_line(self, y: int) -> Strip:
         width = self._width
