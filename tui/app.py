@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 from textual import events, work
@@ -72,8 +71,6 @@ class TvnewsApp(App[None]):
         """The cache, opened already (the main screen takes it; else it opens its own)."""
         self.notice = notice
         """Shown once at start (e.g. the cache was damaged and rebuilt)."""
-        self.last_key = 0.0
-        """When the last key came (``time.monotonic()``; 0: none yet)."""
         theme = config.settings.theme
         if theme in self.available_themes:
             self.theme = theme
@@ -154,10 +151,8 @@ class TvnewsApp(App[None]):
         self.panic(Text(failed_in_use(self.cache_path, cause)))
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key):
-            if self.return_code is not None:
-                return  # quitting: keys typed after q open nothing in an app that is closing
-            self.last_key = time.monotonic()
+        if isinstance(event, events.Key) and self.return_code is not None:
+            return  # quitting: keys typed after q open nothing in an app that is closing
         await super().on_event(event)
 
     def action_back_or_quit(self) -> None:
