@@ -343,3 +343,28 @@ async def test_a_resize_to_the_size_laid_out_makes_no_new_layout(tmp_path: Path)
         await pilot.resize_terminal(100, 30)
         await pilot.pause(0.1)
         assert layouts and articles.outer_size.height < 40
+
+
+async def test_the_pages_next_to_a_new_view_wait_for_its_paint(tmp_path: Path) -> None:
+    """Preparing the rows around the view is work for after its frame. Textual runs
+    after-refresh callbacks whenever the screen goes idle with nothing to update, which
+    in a terminal came before the frame of a search's results (~9 ms of it)."""
+    app = long_list_app(tmp_path, 5_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 5_000)
+        await _at_rest(pilot, articles)
+        prepared: list[int] = []
+        original = articles._prepare_pages
+
+        def counted() -> None:
+            prepared.append(articles.cursor)
+            original()
+
+        articles._prepare_pages = counted  # type: ignore[method-assign]
+        with app.batch_update():  # idle screens, callbacks run, and no frame is painted
+            articles.reload()
+            await pilot.pause(0.2)
+            assert prepared == [], "prepared before the new rows were painted"
+        await _at_rest(pilot, articles)
+        assert prepared, "and prepared after"

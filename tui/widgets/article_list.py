@@ -97,8 +97,11 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self._lines: dict[tuple, Strip] = {}
         """Finished lines of rows (a row's line is the same until its data, width, cursor
         or age change), by :meth:`_line_key`."""
-        self._preparing = False
-        """Whether :meth:`_prepare_pages` is to run after the next frame."""
+        self._prepare_when_painted = False
+        """Whether the rows on screen changed: the pages next to them are to be prepared
+        once they are painted."""
+        self._prepare_queued = False
+        """Whether :meth:`_prepare_pages` is to run on the next turn of the event loop."""
         self._rendering: int | None = None
         """The row :meth:`render_line` renders, when not the one at its place on screen."""
         self._width = 0
@@ -267,6 +270,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self._lines.clear()
         for y, key in keys.items():
             self._lines[key] = strips[y]
+        if self._prepare_when_painted:
+            self._prepare_when_painted = False
+            self._prepare_next_turn()
         return [strips[y] for y in crop.line_range]
 
     def _render_run(self, run: list[int], crop: Region, strips: dict[int, Strip]) -> None:
@@ -307,15 +313,24 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         return (crop.column_span, *map(id, self.get_line_filters()))
 
     def _prepare_pages_later(self) -> None:
-        """Prepare the pages next to the rows on screen once the frame is drawn."""
-        if not self._preparing:
-            self._preparing = True
+        """Prepare the pages next to the rows on screen once those rows are painted: work
+        that Textual ran before the frame held it up (~9 ms of a search's first frame)."""
+        self._prepare_when_painted = True
+
+    def _prepare_next_turn(self) -> None:
+        if not self._prepare_queued:
+            self._prepare_queued = True
             self.call_after_refresh(self._prepare_pages)
+
+    @property
+    def _preparing(self) -> bool:
+        """Whether rows next to the view are still to be prepared."""
+        return self._prepare_when_painted or self._prepare_queued
 
     def _prepare_pages(self) -> None:
         """After a frame: read and render the rows a PageDown or PageUp shows next, a few
         at a time, so the key finds them ready (a page of new rows took ~10 ms)."""
-        self._preparing = False
+        self._prepare_queued = False
         self._width = self.scrollable_content_region.width
         height = self.scrollable_content_region.height
         if self._width <= 0 or height <= 0:
@@ -336,7 +351,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self._lines[key] = super().render_lines(line)[0]
         self._rendering = None
         self._styles_cache.set_dirty(line)  # it holds the last row prepared
-        self._prepare_pages_later()
+        self._prepare_next_turn()
 
     def render_line(self, y: int) -> Strip:
         width = self._width
