@@ -36,7 +36,7 @@ class FrameWritingDriver(LinuxDriver):
     """Textual's terminal driver, writing each frame from the UI thread as it is made.
 
     Textual hands frames to a writer thread, which then waits for the interpreter while
-    the UI thread works on: a key's frame reached the terminal ~1 ms later, up to 5.
+    the UI thread works on: a key's frame reached the terminal 2–3 ms later, up to 6.
     """
 
     def write(self, data: str) -> None:
