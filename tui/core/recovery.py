@@ -83,8 +83,12 @@ def open_store_or_recover(path: Path) -> tuple[Store, str]:
 
 
 def damage_of(path: Path, *, thorough: bool = False) -> str | None:
-    """What is wrong with the SQLite file at ``path``, or None when it reads fine."""
-    if not path.exists() or path.stat().st_size == 0:
+    """What is wrong with the SQLite file at ``path``, or None when it reads fine (or is
+    not there: another process repairing it may move it aside at any moment)."""
+    try:
+        if path.stat().st_size == 0:
+            return None
+    except FileNotFoundError:
         return None
     problem = _truncated(path)
     if problem:
@@ -117,17 +121,22 @@ def _problems(rows: list[str]) -> str:
 
 
 def _truncated(path: Path) -> str | None:
-    """The header's page count times page size is more than the file holds."""
-    with path.open("rb") as file:
-        header = file.read(100)
+    """The header's page count times page size is more than the file holds (None too
+    when the file is gone: moved aside by another process repairing it)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+            size = os.fstat(file.fileno()).st_size
+    except FileNotFoundError:
+        return None
     if len(header) < 100 or not header.startswith(_HEADER):
         return "file is not a database" if header else None
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     valid = header[24:28] == header[92:96]
-    if valid and pages and pages * page_size > path.stat().st_size:
-        return f"file is truncated ({path.stat().st_size} of {pages * page_size} bytes)"
+    if valid and pages and pages * page_size > size:
+        return f"file is truncated ({size} of {pages * page_size} bytes)"
     return None
 
 
