@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
+from rich.segment import Segment
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Size
@@ -253,6 +254,60 @@ async def test_page_down_and_up_find_their_rows_ready(tmp_path: Path) -> None:
             await pilot.pause()
             assert rendered.count - before <= 2, (key, rendered.count - before)
             await _at_rest(pilot, articles)
+
+
+async def test_page_down_finds_its_rows_already_cut_for_the_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows prepared ahead are also cut where the screen cuts them (scrollbar,
+    border) and kept as terminal text: a PageDown's frame cuts only the cursor's rows
+    (it cut all 35 new rows, ~2 ms of the key)."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        await _at_rest(pilot, articles)
+        cut: list[int] = []
+        divide = Segment.divide.__func__  # type: ignore[attr-defined]
+
+        def counted(cls, segments, cuts):
+            if articles._rendering is None:  # not a line being prepared
+                cut.append(articles.scroll_offset.y)
+            return divide(cls, segments, cuts)
+
+        monkeypatch.setattr(Segment, "divide", classmethod(counted))
+        tops = set()
+        for key in ("pagedown", "pagedown", "pagedown", "pageup", "pageup", "pageup"):
+            cursor = articles.cursor
+            await pilot.press(key)
+            await wait_for(pilot, lambda cursor=cursor: articles.cursor != cursor)
+            await _at_rest(pilot, articles)
+            assert len(cut) <= 2, (key, len(cut))  # the cursor rows, drawn anew
+            cut.clear()
+            tops.add(articles.scroll_offset.y)
+        assert len(tops) >= 3, tops  # the list scrolled by pages, both ways
+
+
+async def test_the_list_prepares_pages_only_while_it_has_focus(tmp_path: Path) -> None:
+    """With the focus elsewhere (the search bar) the list does not prepare its next
+    pages, which would hold up the keys typed there; focus coming back prepares them."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        await _at_rest(pilot, articles)
+        await pilot.press("slash")  # the bar opens: the list is a line shorter
+        await _at_rest(pilot, articles)
+        assert not articles.has_focus
+        kept = len(articles._lines)
+        assert kept <= 2 * articles.size.height, kept  # what is on screen, no more
+        await pilot.press("escape")
+        await _at_rest(pilot, articles)
+        assert articles.has_focus
+        rendered = LinesRendered(articles)
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert rendered.count <= 2, rendered.count
 
 
 async def test_rows_kept_as_finished_lines_show_what_a_fresh_render_shows(tmp_path: Path) -> None:

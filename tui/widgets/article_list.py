@@ -329,12 +329,21 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
 
     def _prepare_pages(self) -> None:
         """After a frame: read and render the rows a PageDown or PageUp shows next, a few
-        at a time, so the key finds them ready (a page of new rows took ~10 ms)."""
+        at a time, so the key finds them ready (a page of new rows took ~10 ms). Each
+        line is also cut where the screen cuts it and turned into terminal text (both
+        kept on the line), which the compositor did on the key (~2 ms a page).
+
+        Only while the list has focus: those keys come to it then, and the work would
+        hold up keys typed elsewhere (an Enter in the search bar waited ~10 ms for it).
+        Focus coming back restyles the list, which prepares again.
+        """
         self._prepare_queued = False
         self._width = self.scrollable_content_region.width
         height = self.scrollable_content_region.height
         if self._width <= 0 or height <= 0:
             return  # not laid out yet: the resize that lays it out prepares again
+        if not self.has_focus:
+            return
         top, span = int(self.scroll_offset.y), min(height, LINES_KEPT // 4)
         context = self._line_context(self.outer_size.region)
         todo = []
@@ -345,13 +354,27 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         if not todo:
             return
         line = Region(0, self.styles.gutter.top, self.outer_size.width, 1)
+        cuts, console = self._screen_cuts(), self.app.console
         for index, key in todo[:PREPARED_AT_ONCE]:
             self._rendering = index
             self._styles_cache.set_dirty(line)
-            self._lines[key] = super().render_lines(line)[0]
+            strip = self._lines[key] = super().render_lines(line)[0]
+            for piece in strip.divide(cuts):
+                piece.render(console)
         self._rendering = None
         self._styles_cache.set_dirty(line)  # it holds the last row prepared
         self._prepare_next_turn()
+
+    def _screen_cuts(self) -> list[int]:
+        """Where the screen cuts a row of this list into pieces (at the scrollbar and the
+        border), relative to the list: the cuts the compositor divides a new line at
+        (textual>=8.2,<9: ``Compositor.cuts``)."""
+        region = self.region
+        try:
+            cuts = self.screen._compositor.cuts[region.y + self.styles.gutter.top]
+        except IndexError:
+            return [region.width]
+        return [cut - region.x for cut in cuts if region.x < cut <= region.right]
 
     def render_line(self, y: int) -> Strip:
         width = self._width
@@ -371,6 +394,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         super().notify_style_update()
         self._lines.clear()  # colours (theme, focus) are part of the finished lines
         self._styles.clear()
+        self._prepare_pages_later()
 
     def _row_styles(self, read: bool, is_cursor: bool) -> tuple[Style, Style, Style, Style]:
         """Title, feed, age and star styles of a row (worked out once until the styles
