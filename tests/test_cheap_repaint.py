@@ -256,6 +256,24 @@ async def test_page_down_and_up_find_their_rows_ready(tmp_path: Path) -> None:
             await _at_rest(pilot, articles)
 
 
+async def test_j_and_k_find_the_next_cursor_row_ready(tmp_path: Path) -> None:
+    """The rows a key puts the cursor on are prepared as the cursor row, so j and k
+    render no line (they rendered the row the cursor came to)."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        articles.move_to(10)
+        await _at_rest(pilot, articles)
+        rendered = LinesRendered(articles)
+        for key, cursor in (("j", 11), ("j", 12), ("k", 11), ("k", 10), ("down", 11)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda cursor=cursor: articles.cursor == cursor)
+            await _at_rest(pilot, articles)
+            assert rendered.count == 0, (key, rendered.count)
+        assert articles.scroll_offset.y == 0
+
+
 async def test_page_down_finds_its_rows_already_cut_for_the_screen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -102,8 +102,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         once they are painted."""
         self._prepare_queued = False
         """Whether :meth:`_prepare_pages` is to run on the next turn of the event loop."""
-        self._rendering: int | None = None
-        """The row :meth:`render_line` renders, when not the one at its place on screen."""
+        self._rendering: tuple[int, bool] | None = None
+        """The row :meth:`render_line` renders, when not the one at its place on screen,
+        and whether with the cursor on it."""
         self._width = 0
         """The width of a row, for the paint under way (see :meth:`render_lines`)."""
         self._own_keys: dict[str, str] | None = None
@@ -205,7 +206,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             self.refresh_line(new)
         else:
             self.refresh(self.size.region)  # the rows; the border stays
-            self._prepare_pages_later()
+        self._prepare_pages_later()
 
     def move_to(self, index: int) -> None:
         """Put the cursor on ``index``."""
@@ -299,12 +300,13 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
                 keys[y] = key
         return keys
 
-    def _line_key(self, index: int, context: tuple) -> tuple | None:
-        """What the finished line of row ``index`` depends on (None: no such row)."""
+    def _line_key(self, index: int, context: tuple, *, cursor: bool | None = None) -> tuple | None:
+        """What the finished line of row ``index`` depends on (None: no such row), with the
+        cursor on the row or not (by default: as it is now)."""
         row = self.row(index)
         if row is None:
             return None
-        is_cursor = index == self.cursor
+        is_cursor = index == self.cursor if cursor is None else cursor
         look = (self._width, is_cursor, is_cursor and self.has_focus, age(row.published))
         return (row, *look, *self.highlight_terms, *context)
 
@@ -328,8 +330,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         return self._prepare_when_painted or self._prepare_queued
 
     def _prepare_pages(self) -> None:
-        """After a frame: read and render the rows a PageDown or PageUp shows next, a few
-        at a time, so the key finds them ready (a page of new rows took ~10 ms). Each
+        """After a frame: read and render the rows a PageDown or PageUp shows next, and
+        the rows a key puts the cursor on as the cursor row, a few at a time, so the key
+        finds them ready (a page of new rows took ~10 ms, a cursor row ~0.3). Each
         line is also cut where the screen cuts it and turned into terminal text (both
         kept on the line), which the compositor did on the key (~2 ms a page).
 
@@ -346,17 +349,24 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             return
         top, span = int(self.scroll_offset.y), min(height, LINES_KEPT // 4)
         context = self._line_context(self.outer_size.region)
+        # First the rows j, k, PageDown and PageUp put the cursor on, as the cursor row,
+        # and the cursor's row as it looks once the cursor leaves it.
+        cursor, step = self.cursor, max(height - 1, 1)
+        wanted = [(index, True) for index in (cursor + 1, cursor - 1, cursor + step, cursor - step)]
+        wanted.append((cursor, False))
+        wanted += [(index, False) for index in range(top + height, top + height + span)]
+        wanted += [(index, False) for index in range(top - span, top)]
         todo = []
-        for index in (*range(top + height, top + height + span), *range(top - span, top)):
-            key = self._line_key(index, context)
+        for index, as_cursor in wanted:
+            key = self._line_key(index, context, cursor=as_cursor)
             if key and key not in self._lines:
-                todo.append((index, key))
+                todo.append((index, as_cursor, key))
         if not todo:
             return
         line = Region(0, self.styles.gutter.top, self.outer_size.width, 1)
         cuts, console = self._screen_cuts(), self.app.console
-        for index, key in todo[:PREPARED_AT_ONCE]:
-            self._rendering = index
+        for index, as_cursor, key in todo[:PREPARED_AT_ONCE]:
+            self._rendering = (index, as_cursor)
             self._styles_cache.set_dirty(line)
             strip = self._lines[key] = super().render_lines(line)[0]
             for piece in strip.divide(cuts):
@@ -378,7 +388,11 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self._width
-        index = int(self.scroll_offset.y) + y if self._rendering is None else self._rendering
+        if self._rendering is None:
+            index = int(self.scroll_offset.y) + y
+            is_cursor = index == self.cursor
+        else:
+            index, is_cursor = self._rendering
         if self.total == 0:
             lines = textwrap.wrap(self.empty_text, max(width - 4, 10))
             if 1 <= y <= len(lines):
@@ -388,7 +402,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        return self._render_row(row, width, index == self.cursor)
+        return self._render_row(row, width, is_cursor)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
