@@ -15,6 +15,7 @@ from rich.segment import Segment
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Size
+from textual.widget import Widget
 
 from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
@@ -329,8 +330,9 @@ async def test_the_list_prepares_pages_only_while_it_has_focus(tmp_path: Path) -
 
 
 async def test_rows_kept_as_finished_lines_show_what_a_fresh_render_shows(tmp_path: Path) -> None:
-    """Whatever the keys, the lines on screen are the ones rendered anew from nothing:
-    right row, right cursor, focus and read marks."""
+    """Whatever the keys, the lines on screen are the ones rendered anew from nothing, and
+    the ones Textual's own styles cache renders (the list builds most row lines itself):
+    right row, right cursor, focus, read marks and search highlights."""
     app = long_list_app(tmp_path, 5_000)
     async with app.run_test(size=SIZE) as pilot:
         articles = app.screen.query_one(ArticleList)
@@ -345,14 +347,20 @@ async def test_rows_kept_as_finished_lines_show_what_a_fresh_render_shows(tmp_pa
             ["pagedown", "m", "j"],
             ["tab"],
             ["shift+tab", "pagedown", "pageup"],
+            ["slash", *"article 49", "enter", "j", "pagedown"],
+            ["escape", "k"],
         ):
             await pilot.press(*keys)
             await _at_rest(pilot, articles)
+            assert bool(articles.highlight_terms) == (keys[0] == "slash"), keys
             region = articles.outer_size.region
             shown = [list(strip) for strip in articles.render_lines(region)]
             articles._lines.clear()
             articles._styles_cache.clear()
             assert shown == [list(strip) for strip in articles.render_lines(region)], keys
+            articles._styles_cache.clear()
+            by_textual = [list(strip) for strip in Widget.render_lines(articles, region)]
+            assert shown == by_textual, keys
 
 
 async def test_widgets_around_the_list_render_again_only_when_they_change(tmp_path: Path) -> None:
