@@ -62,7 +62,7 @@ class SearchFeature:
             self.clear_search()
             return
         self.run_search(event.text)
-        self.article_list.focus()
+        self.set_focus(self.article_list)  # now: focus() waits for a later turn
 
     def on_search_bar_cleared(self: MainScreen, event: SearchBar.Cleared) -> None:
         event.stop()
