@@ -20,7 +20,7 @@ from textual.widget import Widget
 from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
 from tui.screens import garbage
-from tui.widgets.article_list import ArticleList
+from tui.widgets.article_list import LINES_KEPT, ArticleList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.quiet import TextLine, fit_cells, thumb_eighths
 from tui.widgets.reading_pane import ReadingPane
@@ -305,6 +305,39 @@ async def test_page_down_finds_its_rows_already_cut_for_the_screen(
             cut.clear()
             tops.add(articles.scroll_offset.y)
         assert len(tops) >= 3, tops  # the list scrolled by pages, both ways
+
+
+async def test_the_lines_kept_are_trimmed_after_frames_not_during_them(
+    tmp_path: Path,
+) -> None:
+    """Past LINES_KEPT the oldest lines are let go a few at a time after frames; a
+    frame never drops lines (letting go of all of them at once took ~5 ms of a key)."""
+    app = long_list_app(tmp_path, 30_000)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == 30_000)
+        await _at_rest(pilot, articles)
+        dropped = []
+        render_lines = articles.render_lines
+
+        def counted(crop):
+            before = len(articles._lines)
+            lines = render_lines(crop)
+            if len(articles._lines) < before:
+                dropped.append(before - len(articles._lines))
+            return lines
+
+        articles.render_lines = counted  # type: ignore[method-assign]
+        kept = []
+        for _ in range(40):  # ~75 new lines a page: past LINES_KEPT
+            cursor = articles.cursor
+            await pilot.press("pagedown")
+            await wait_for(pilot, lambda cursor=cursor: articles.cursor != cursor)
+            await _at_rest(pilot, articles)
+            kept.append(len(articles._lines))
+        assert dropped == []
+        assert max(kept) > LINES_KEPT * 0.9, kept  # it did get there
+        assert kept[-1] <= LINES_KEPT + 2 * articles.size.height, kept
 
 
 async def test_the_list_prepares_pages_only_while_it_has_focus(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import OrderedDict
+from itertools import islice
 from typing import Protocol
 
 from rich.cells import set_cell_size
@@ -36,6 +37,9 @@ PAGE = 64
 PAGES_KEPT = 32
 #: Finished lines kept (a row is rendered again only when it or its look changes).
 LINES_KEPT = 1024
+#: The oldest finished lines let go per turn, after a frame, once more are kept (freeing
+#: a line and its caches costs; all 1,024 at once took ~5 ms of a PageDown).
+LINES_FREED_AT_ONCE = 128
 #: Rows rendered ahead of a PageDown or PageUp per turn of the event loop (~2 ms).
 PREPARED_AT_ONCE = 12
 FEED_WIDTH = 18
@@ -284,9 +288,10 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
                 continue
             self._render_run(run, crop, strips)
         self._render_run(run, crop, strips)
-        if len(self._lines) > LINES_KEPT:
+        if len(self._lines) > 2 * LINES_KEPT:  # kept past the trimming (no focus)
             self._lines.clear()
-        for y, key in keys.items():
+        for y, key in keys.items():  # newest last: the trimming lets go of the oldest
+            self._lines.pop(key, None)
             self._lines[key] = strips[y]
         if self._prepare_when_painted:
             self._prepare_when_painted = False
@@ -364,6 +369,11 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             return  # not laid out yet: the resize that lays it out prepares again
         if not self.has_focus:
             return
+        if len(self._lines) > LINES_KEPT:
+            for key in list(islice(self._lines, LINES_FREED_AT_ONCE)):
+                del self._lines[key]
+            if len(self._lines) > LINES_KEPT:
+                self._prepare_next_turn()  # more to let go of
         top, span = int(self.scroll_offset.y), min(height, LINES_KEPT // 4)
         context = self._line_context(self.outer_size.region)
         # First the rows j, k, PageDown and PageUp put the cursor on, as the cursor row,
