@@ -3,11 +3,13 @@ garbage collected after frames rather than between a key and its frame."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.cells import cell_len
@@ -140,11 +142,8 @@ async def test_young_garbage_is_collected_after_a_frame(
 
 
 async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: Path) -> None:
-    app = long_list_app(tmp_path, 30_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 30_000)
-        await _at_rest(pilot, articles)  # the first frames have painted the bar
+    async with long_list_at_rest(tmp_path, 30_000) as (pilot, articles):
+        # (the first frames, painted by now, drew the bar)
         bar = articles.vertical_scrollbar
         painted = []
         original = bar.render
@@ -209,6 +208,18 @@ async def _at_rest(pilot, articles: ArticleList) -> None:
     await wait_for(pilot, lambda: not articles._preparing)
 
 
+@contextlib.asynccontextmanager
+async def long_list_at_rest(tmp_path: Path, count: int) -> AsyncIterator[tuple[Any, ArticleList]]:
+    """The app on a list of ``count`` articles, its first frames painted and the pages
+    next to them prepared."""
+    app = long_list_app(tmp_path, count)
+    async with app.run_test(size=SIZE) as pilot:
+        articles = app.screen.query_one(ArticleList)
+        await wait_for(pilot, lambda: articles.total == count)
+        await _at_rest(pilot, articles)
+        yield pilot, articles
+
+
 async def test_a_scroll_by_one_row_renders_one_line_not_the_screenful(tmp_path: Path) -> None:
     """Rows keep their finished lines where they move: j at the bottom row renders the
     row coming in, not every row again (Textual keeps lines by their place)."""
@@ -243,11 +254,7 @@ async def test_a_scroll_by_one_row_renders_one_line_not_the_screenful(tmp_path: 
 async def test_page_down_and_up_find_their_rows_ready(tmp_path: Path) -> None:
     """After a frame the pages above and below are read and rendered, so PageDown and
     PageUp only put them on screen."""
-    app = long_list_app(tmp_path, 30_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 30_000)
-        await _at_rest(pilot, articles)
+    async with long_list_at_rest(tmp_path, 30_000) as (pilot, articles):
         rendered = LinesRendered(articles)
         for key in ("pagedown", "pagedown", "pagedown", "pageup", "pagedown"):
             before = rendered.count
@@ -281,11 +288,7 @@ async def test_page_down_finds_its_rows_already_cut_for_the_screen(
     """The rows prepared ahead are also cut where the screen cuts them (scrollbar,
     border) and kept as terminal text: a PageDown's frame cuts only the cursor's rows
     (it cut all 35 new rows, ~2 ms of the key)."""
-    app = long_list_app(tmp_path, 30_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 30_000)
-        await _at_rest(pilot, articles)
+    async with long_list_at_rest(tmp_path, 30_000) as (pilot, articles):
         cut: list[int] = []
         divide = Segment.divide.__func__  # type: ignore[attr-defined]
 
@@ -312,11 +315,7 @@ async def test_the_lines_kept_are_trimmed_after_frames_not_during_them(
 ) -> None:
     """Past LINES_KEPT the oldest lines are let go a few at a time after frames; a
     frame never drops lines (letting go of all of them at once took ~5 ms of a key)."""
-    app = long_list_app(tmp_path, 30_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 30_000)
-        await _at_rest(pilot, articles)
+    async with long_list_at_rest(tmp_path, 30_000) as (pilot, articles):
         dropped = []
         render_lines = articles.render_lines
 
@@ -343,11 +342,7 @@ async def test_the_lines_kept_are_trimmed_after_frames_not_during_them(
 async def test_the_list_prepares_pages_only_while_it_has_focus(tmp_path: Path) -> None:
     """With the focus elsewhere (the search bar) the list does not prepare its next
     pages, which would hold up the keys typed there; focus coming back prepares them."""
-    app = long_list_app(tmp_path, 30_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 30_000)
-        await _at_rest(pilot, articles)
+    async with long_list_at_rest(tmp_path, 30_000) as (pilot, articles):
         await pilot.press("slash")  # the bar opens: the list is a line shorter
         await _at_rest(pilot, articles)
         assert not articles.has_focus
@@ -463,11 +458,7 @@ async def test_the_pages_next_to_a_new_view_wait_for_its_paint(tmp_path: Path) -
     """Preparing the rows around the view is work for after its frame. Textual runs
     after-refresh callbacks whenever the screen goes idle with nothing to update, which
     in a terminal came before the frame of a search's results (~9 ms of it)."""
-    app = long_list_app(tmp_path, 5_000)
-    async with app.run_test(size=SIZE) as pilot:
-        articles = app.screen.query_one(ArticleList)
-        await wait_for(pilot, lambda: articles.total == 5_000)
-        await _at_rest(pilot, articles)
+    async with long_list_at_rest(tmp_path, 5_000) as (pilot, articles):
         prepared: list[int] = []
         original = articles._prepare_pages
 
@@ -476,7 +467,7 @@ async def test_the_pages_next_to_a_new_view_wait_for_its_paint(tmp_path: Path) -
             original()
 
         articles._prepare_pages = counted  # type: ignore[method-assign]
-        with app.batch_update():  # idle screens, callbacks run, and no frame is painted
+        with articles.app.batch_update():  # idle screens, callbacks run, and no frame is painted
             articles.reload()
             await pilot.pause(0.2)
             assert prepared == [], "prepared before the new rows were painted"
