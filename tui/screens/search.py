@@ -62,7 +62,7 @@ class SearchFeature:
             self.clear_search()
             return
         self.run_search(event.text)
-        self.set_focus(self.article_list)  # now: focus() waits for a later turn
+        self.set_focus(self.article_list)  # at once (focus() waits for a later turn)
 
     def on_search_bar_cleared(self: MainScreen, event: SearchBar.Cleared) -> None:
         event.stop()

@@ -18,6 +18,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.color import Color
+from textual.filter import LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -113,10 +114,10 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         the cursor on it."""
         self._width = 0
         """The width of a row, for the paint under way (see :meth:`render_lines`)."""
-        self._frame: tuple[tuple, Color, tuple[Strip, Strip, Strip]] | None = None
+        self._frame: tuple[tuple, Color, list[LineFilter], tuple[Strip, ...]] | None = None
         """What Textual draws around a row (see :meth:`_row_line`): the look it was drawn
-        for, the background its filters take, and the pieces left of, right after and
-        right of the row."""
+        for, the app's line filters and the background they take, and the pieces left of,
+        right after and right of the row."""
         self._own_keys: dict[str, str] | None = None
         """Key -> action of this list's bindings (None: to be worked out again)."""
 
@@ -268,7 +269,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         self._width = self.scrollable_content_region.width
         keys = self._line_keys(crop)
         strips = {y: self._lines[key] for y, key in keys.items() if key in self._lines}
-        frame = self._usable_frame(crop)
+        look = self._frame_look(crop)
+        frame = self._usable_frame(look)
         run: list[int] = []  # lines next to each other that Textual renders, as one region
         for y in crop.line_range:
             if y not in strips:
@@ -281,10 +283,11 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
                 if key:
                     self._styles_cache.set_dirty(Region(0, y, 1, 1))  # (textual>=8.2,<9)
                 run.append(y)
-                if is_row and self._frame_look(crop):  # the first row Textual draws
+                if is_row and look:  # the first row Textual draws: keep what is around it
                     self._render_run(run, crop, strips)
-                    self._keep_frame(strips[y])
-                    frame = self._usable_frame(crop)
+                    self._keep_frame(strips[y], look)
+                    frame = self._usable_frame(look)
+                    look = None  # tried once: if not kept, Textual draws the rest
                 continue
             self._render_run(run, crop, strips)
         self._render_run(run, crop, strips)
@@ -392,16 +395,19 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             return
         line = Region(0, self.styles.gutter.top, self.outer_size.width, 1)
         cuts, console = self._screen_cuts(), self.app.console
+        look = self._frame_look(line)
+        frame = self._usable_frame(look)
         for index, as_cursor, key in todo[:PREPARED_AT_ONCE]:
             self._rendering = (index, as_cursor)
-            frame = self._usable_frame(line)
             if frame:
                 strip = self._row_line(key[0], as_cursor, frame)
             else:
                 self._styles_cache.set_dirty(line)
                 strip = super().render_lines(line)[0]
                 self._styles_cache.set_dirty(line)  # it holds the row prepared
-                self._keep_frame(strip)
+                if look:
+                    self._keep_frame(strip, look)
+                    frame = self._usable_frame(look)
             self._lines[key] = strip
             for piece in strip.divide(cuts):
                 piece.render(console)
@@ -412,9 +418,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
         """The finished line of ``row``, built here: the row (through the app's line
         filters) between the pieces Textual drew around a row for the same look of the
         list. Textual's styles cache took ~80 µs a line for what is ~8 µs of row."""
-        _look, background, (left, after, right) = frame
+        _look, background, filters, (left, after, right) = frame
         line = self._render_row(row, self._width, is_cursor)
-        for line_filter in self.get_line_filters():
+        for line_filter in filters:
             line = line.apply_filter(line_filter, background)
         return Strip([*left, *line, *after, *right], self.outer_size.width)
 
@@ -432,23 +438,25 @@ class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
             return None
         return (width, self._width, self.has_focus, *self._line_context(crop))
 
-    def _usable_frame(self, crop: Region) -> tuple | None:
-        """The kept pieces around a row, if they fit the list as it looks now."""
+    def _usable_frame(self, look: tuple | None) -> tuple | None:
+        """The kept pieces around a row, if they were drawn for ``look`` (the list's look
+        now, from :meth:`_frame_look`)."""
         frame = self._frame
-        if frame is None or frame[0] != self._frame_look(crop):
+        if look is None or frame is None or frame[0] != look:
             return None
         return frame
 
-    def _keep_frame(self, strip: Strip) -> None:
-        """Keep the pieces around the row in ``strip``, a row's line Textual drew."""
-        look = self._frame_look(Region(0, 0, strip.cell_length, 1))
+    def _keep_frame(self, strip: Strip, look: tuple) -> None:
+        """Keep the pieces around the row in ``strip``, a row's line Textual drew for
+        ``look``."""
         left, right = self.styles.gutter.left, self.styles.gutter.right
-        width, row_end = self.outer_size.width, self.styles.gutter.left + self._width
-        if look is None or strip.cell_length != width or row_end > width - right:
+        width, row_end = self.outer_size.width, left + self._width
+        if strip.cell_length != width or row_end > width - right:
             return
         after = strip.crop(row_end, width - right)
         pieces = (strip.crop(0, left), after, strip.crop(width - right))
-        self._frame = (look, self.background_colors[1], pieces)
+        filters = self.get_line_filters()
+        self._frame = (look, self.background_colors[1], filters, pieces)
 
     def _screen_cuts(self) -> list[int]:
         """Where the screen cuts a row of this list into pieces (at the scrollbar and the
