@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -163,6 +164,49 @@ async def test_sidebar_lists_views_sections_and_feeds_with_counts(
         assert "TV News         6" in text and "Site          3" in text
         assert "⚠ Broken" in text, "a failing feed is marked"
         assert "Unread          7" in text
+
+
+async def test_an_opened_article_counts_one_less_counted_off_the_ui_thread(
+    server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening an article marks it read: its feed, its section and Unread count one less.
+    The sidebar is counted on a worker thread (500 feeds took ~35 ms at 100k articles on
+    the UI thread, after every article opened, and the next key waited), and only the rows
+    whose count changed are drawn again (all of them were: ~30 ms at 200 x 50)."""
+    app = make(tmp_path, feeds_toml(server))
+    counted_on: list[threading.Thread] = []
+    feeds = Store.feeds
+
+    def recorded(store: Store, **kwargs: bool) -> list:
+        counted_on.append(threading.current_thread())
+        return feeds(store, **kwargs)
+
+    monkeypatch.setattr(Store, "feeds", recorded)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = main(app)
+        sidebar = screen.query_one(Sidebar)
+        await wait_for(pilot, lambda: "Unread          7" in screen_text(app))
+        row = screen.query_one(ArticleList).current
+        assert row is not None
+        article = screen.store.article(row.id)
+        assert article is not None and article.feed_id is not None
+        feed = next(f for f in screen.store.feeds() if f.id == article.feed_id)
+        counted_on.clear()
+        drawn: list[str | None] = []
+        visual = sidebar._get_visual
+
+        def recorded_visual(option):  # each row Textual measures or draws anew
+            drawn.append(option.id)
+            return visual(option)
+
+        sidebar._get_visual = recorded_visual  # type: ignore[method-assign]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Unread          6" in screen_text(app))
+        shown = sidebar.get_option(f"feed-{feed.id}").prompt.plain.split()[-1]  # type: ignore[union-attr]
+        assert shown == (str(feed.unread - 1) if feed.unread > 1 else feed.display_name)
+        assert counted_on and threading.main_thread() not in counted_on
+        changed = {"unread", f"feed-{feed.id}", f"section-{feed.section}"}
+        assert "unread" in drawn and set(drawn) <= changed, drawn
 
 
 async def test_sidebar_counts_stay_whole_when_it_scrolls_and_counts_are_long(

@@ -58,23 +58,44 @@ class SidebarCounts:
     starred: int = 0
 
 
-def sidebar_views(feeds: Sequence[FeedState]) -> list[tuple[View, int, FeedState | None]]:
-    """(view, indent, feed) rows: fixed views, then each section with its feeds, then the rest."""
-    rows: list[tuple[View, int, FeedState | None]] = [(ALL, 0, None), (UNREAD, 0, None)]
-    rows.append((STARRED, 0, None))
+@dataclass(frozen=True, slots=True)
+class SidebarRow:
+    """One row: its view, indent, number (unread; all articles for "All") and warning."""
+
+    view: View
+    indent: int
+    number: int
+    failing: bool
+
+
+def sidebar_rows(feeds: Sequence[FeedState], counts: SidebarCounts) -> list[SidebarRow]:
+    """The rows: fixed views, then each section with its feeds, then the rest.
+
+    Plain work on plain data (~4 ms for 500 feeds): the app does it on the worker thread
+    that counted the feeds, not on the UI thread.
+    """
     sections: dict[str, list[FeedState]] = {}
     loose: list[FeedState] = []
     for feed in feeds:
         (sections.setdefault(feed.section, []) if feed.section else loose).append(feed)
+    rows = [
+        SidebarRow(ALL, 0, sum(feed.total for feed in feeds), False),
+        SidebarRow(UNREAD, 0, counts.unread, False),
+        SidebarRow(STARRED, 0, counts.starred, False),
+    ]
     for section in sorted(sections, key=str.casefold):
-        rows.append((View("section", section=section, title=clean_line(section, 80)), 0, None))
-        rows += [(_feed_view(feed), 1, feed) for feed in sections[section]]
-    rows += [(_feed_view(feed), 0, feed) for feed in loose]
+        unread = sum(feed.unread for feed in sections[section])
+        view = View("section", section=section, title=clean_line(section, 80))
+        rows.append(SidebarRow(view, 0, unread, False))
+        rows += [_feed_row(feed, 1) for feed in sections[section]]
+    rows += [_feed_row(feed, 0) for feed in loose]
     return rows
 
 
-def _feed_view(feed: FeedState) -> View:
-    return View("feed", feed_id=feed.id, title=clean_line(feed.display_name, 80))
+def _feed_row(feed: FeedState, indent: int) -> SidebarRow:
+    view = View("feed", feed_id=feed.id, title=clean_line(feed.display_name, 80))
+    failing = bool(feed.last_error and "not well-formed" not in feed.last_error)
+    return SidebarRow(view, indent, feed.unread, failing)
 
 
 class Sidebar(OptionList):
@@ -96,55 +117,62 @@ class Sidebar(OptionList):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.views: list[View] = []
         self._shape: tuple[tuple[str, str], ...] = ()
+        self._looks: list[tuple[int, int, bool, bool]] = []
+        """What each row shows: (indent, count, failing, current)."""
         self.border_title = "Feeds"
 
-    def show_feeds(self, feeds: Sequence[FeedState], counts: SidebarCounts, current: View) -> None:
-        """Rebuild when the feeds changed, else only update the counts; mark ``current``."""
-        rows = sidebar_views(feeds)
-        shape = tuple((view.key, view.title) for view, _, _ in rows)
-        unread_by_section: dict[str, int] = {}
-        for feed in feeds:
-            unread_by_section[feed.section] = unread_by_section.get(feed.section, 0) + feed.unread
-        prompts = []
-        for view, indent, feed in rows:
-            if view.kind == "all":
-                number = sum(each.total for each in feeds)
-            elif view.kind == "unread":
-                number = counts.unread
-            elif view.kind == "starred":
-                number = counts.starred
-            elif view.kind == "section":
-                number = unread_by_section.get(view.section or "", 0)
-            else:
-                number = feed.unread if feed else 0
-            failing = bool(feed and feed.last_error and "not well-formed" not in feed.last_error)
-            is_current = view.key == current.key
-            prompts.append(self._prompt(view, indent, number, failing, is_current, view is ALL))
+    def show_rows(self, rows: Sequence[SidebarRow], current: View) -> None:
+        """Rebuild when the feeds changed, else redraw only the rows whose count, mark or
+        warning changed (redrawing all 500 rows took ~50 ms); mark ``current``."""
+        shape = tuple((row.view.key, row.view.title) for row in rows)
+        key = current.key
+        looks = [(row.indent, row.number, row.failing, row.view.key == key) for row in rows]
         if shape != self._shape:
             highlighted = self.highlighted
-            key = self.views[highlighted].key if highlighted is not None and self.views else None
+            kept = self.views[highlighted].key if highlighted is not None and self.views else None
             self._shape = shape
-            self.views = [view for view, _, _ in rows]
+            self._looks = looks
+            self.views = [row.view for row in rows]
             self.set_options(
                 [
-                    Option(prompt, id=view.key)
-                    for prompt, view in zip(prompts, self.views, strict=True)
+                    Option(self._prompt(view, *look), id=view.key)
+                    for view, look in zip(self.views, looks, strict=True)
                 ]
             )
             keys = [view.key for view in self.views]
             self.highlighted = (
-                keys.index(key)
-                if key in keys
-                else keys.index(current.key)
-                if current.key in keys
-                else 0
+                keys.index(kept) if kept in keys else keys.index(key) if key in keys else 0
             )
             return
-        for index, prompt in enumerate(prompts):
+        shown = zip(self.views, looks, self._looks, strict=True)
+        for index, (view, look, before) in enumerate(shown):
+            if look != before:
+                self._redraw_row(index, self._prompt(view, *look))
+        self._looks = looks
+
+    def _redraw_row(self, index: int, prompt: Content) -> None:
+        """Give row ``index`` a new prompt and redraw that row alone.
+
+        OptionList's own ``replace_option_prompt_at_index`` drops the drawing of every row
+        and measures all of them again: with 500 feeds the next frame took ~30 ms at
+        200 x 50. Every row here is one line (:data:`ROW_WIDTH`), so no other row moves.
+        Uses OptionList's render cache (textual>=8,<9); the public way if it is not there.
+        """
+        option = self.get_option_at_index(index)
+        try:
+            cache = self._option_render_cache
+            line = self._index_to_line[index]
+            option._set_prompt(prompt)
+        except (AttributeError, KeyError):
             self.replace_option_prompt_at_index(index, prompt)
+            return
+        keys = cache.keys()
+        for key in [key for key in keys if key[0] is option]:
+            cache.discard(key)
+        self.refresh_line(line)
 
     def _prompt(
-        self, view: View, indent: int, number: int, failing: bool, current: bool, muted: bool
+        self, view: View, indent: int, number: int, failing: bool, current: bool
     ) -> Content:
         marker = "⚠" if failing else "▸" if current else " "
         count = f"{number:,}" if number else ""
@@ -159,7 +187,7 @@ class Sidebar(OptionList):
             ("  " * indent, ""),
             (marker + " ", "$warning" if failing else "$accent"),
             (name, name_style),
-            (count, "$text-muted" if muted or not number else "bold"),
+            (count, "$text-muted" if view is ALL or not number else "bold"),
         )
 
     def view_for_feed(self, feed_id: int) -> View | None:
