@@ -107,6 +107,40 @@ async def test_panes_take_the_new_theme_colours(server: TestServer, tmp_path: Pa
         assert after[3] == keys.rich_style.bgcolor
 
 
+async def test_opening_an_article_keeps_the_screen_background_as_drawn(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """Opening an article sets the screen's sub-title, and Textual repaints the whole
+    screen: the screen's own lines (its background, under the panes) stay as they were
+    drawn (they were drawn and cut at every pane's edge again: ~8 ms at 200 x 50), and are
+    drawn anew for a new theme."""
+    app = make_app(tmp_path, [("Screen Rant TV News", serve_seed_feed(server))])
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.pause()
+        drawn: list[list] = []
+        original = screen.render_lines
+
+        def recorded(crop):
+            drawn.append(lines := original(crop))
+            return lines
+
+        screen.render_lines = recorded  # type: ignore[method-assign]
+        screen.refresh()
+        await wait_for(pilot, lambda: drawn)
+        before = drawn[-1]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one(RelatedPanel).links)
+        await pilot.pause()
+        assert screen.sub_title and len(drawn) > 1, "the whole screen was painted again"
+        assert all(lines is before for lines in drawn), "with the lines drawn before"
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        assert drawn[-1] is not before
+        assert list(drawn[-1][0])[-1].style.bgcolor == screen.rich_style.bgcolor
+
+
 class Cycle:
     """Garbage only the cycle collector frees."""
 

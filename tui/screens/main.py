@@ -133,6 +133,8 @@ class PageFailed(Message):
 class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUntilDirty, Screen):
     """List | reading pane over the related panel; status line and footer below."""
 
+    background_only = True  # the panes cover it; see SameLinesUntilDirty
+
     #: Textual repaints the whole screen when the focus moves; the panes that change with
     #: it (border colour, cursor) repaint themselves, so only they are painted again.
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
