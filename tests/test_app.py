@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import ProgressBar
 
 from tests.apphelpers import make_app, screen_text, serve_seed_feed, wait_for
 from tests.server import TestServer
+from tui.core.models import ListQuery
+from tui.core.store import Store
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen, RefreshProgress
 from tui.widgets.article_list import ArticleList
@@ -203,6 +206,33 @@ async def test_marks_and_stars_are_kept(server: TestServer, tmp_path: Path) -> N
         await pilot.pause()
         row = again.screen.query_one(ArticleList).row(0)
         assert row is not None and not row.read and row.starred
+
+
+async def test_m_moves_the_unread_count_by_one_without_counting_again(
+    server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """m marks the row read, m again unread: the status line's unread count follows by
+    one each time, without counting every unread article again (~25 ms at 100k, on the
+    UI thread, for each m)."""
+    app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one("#status-line")
+        await wait_for(pilot, lambda: " unread" in status.text)
+        unread = app.screen.store.count(ListQuery(unread_only=True))
+        assert f"{unread:,} unread" in status.text
+        counted: list[ListQuery] = []
+        count = Store.count
+
+        def recorded(store: Store, query: ListQuery) -> int:
+            counted.append(query)
+            return count(store, query)
+
+        monkeypatch.setattr(Store, "count", recorded)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: f"{unread - 1:,} unread" in status.text)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: f"{unread:,} unread" in status.text)
+        assert not [query for query in counted if query.unread_only], counted
 
 
 async def test_refresh_progress_repaints_a_few_times_a_second(

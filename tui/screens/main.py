@@ -341,11 +341,12 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
                     self.fetch_full_text, self.request_id, article_id, article.url
                 )
 
-    def _one_read(self) -> None:
-        """An article of the list was marked read on opening: one fewer unread, no recount."""
+    def _one_read(self, change: int = -1) -> None:
+        """An article of the list was marked read (``change`` -1: opened, or ``m``) or
+        unread (+1): the unread count follows without counting again (~25 ms at 100k)."""
         if self._unread_counted is not None:
             query, unread = self._unread_counted
-            self._unread_counted = (query, max(unread - 1, 0))
+            self._unread_counted = (query, max(unread + change, 0))
         self.call_after_refresh(self.update_status, recount=False)
 
     def _show_article(self, article_id: int, notice: str = "") -> None:
@@ -596,8 +597,10 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             lambda: self.store.set_read([row.id], not row.read), failed
         ):
             return
-        self.article_list.update_row(row.id, read=not row.read)
-        self.update_status()
+        if self.article_list.update_row(row.id, read=not row.read):
+            self._one_read(1 if row.read else -1)
+        else:
+            self.update_status()
 
     def action_toggle_star(self) -> None:
         row = self._target_row()
