@@ -156,7 +156,7 @@ class Sidebar(OptionList):
         OptionList's own ``replace_option_prompt_at_index`` drops the drawing of every row
         and measures all of them again: with 500 feeds the next frame took ~30 ms at
         200 x 50. Every row here is one line (:data:`ROW_WIDTH`), so no other row moves.
-        Uses OptionList's render cache (textual>=8,<9); the public way if it is not there.
+        Uses OptionList's render cache (textual>=8.2,<9); the public way if it is not there.
         """
         option = self.get_option_at_index(index)
         try:
