@@ -17,6 +17,7 @@ from rich.segment import Segment
 from textual import events
 from textual.app import App, ComposeResult
 from textual.geometry import Size
+from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 
 from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
@@ -180,8 +181,13 @@ async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: P
         # (the first frames, painted by now, drew the bar)
         bar = articles.vertical_scrollbar
         painted = []
-        original = bar.render
-        bar.render = lambda: painted.append(bar.position) or original()  # type: ignore[method-assign]
+        original = bar._render_content  # draws the bar anew
+
+        def counted() -> None:
+            painted.append(bar.position)
+            original()
+
+        bar._render_content = counted  # type: ignore[method-assign]
         thumbs = []
         for _ in range(12):
             await pilot.press("pagedown")
@@ -196,6 +202,54 @@ async def test_the_list_scrollbar_repaints_only_when_its_thumb_moves(tmp_path: P
             bool(next(iter(strip)).style.reverse) for strip in bar.render_lines(bar.size.region)
         ]
         assert thumb[-1] and not thumb[0], "at the end the thumb is drawn at the bottom"
+
+
+async def test_focus_changes_keep_the_scrollbars_as_drawn(tmp_path: Path) -> None:
+    """Tab and Esc restyle the panes they leave and enter, and Textual repainted their
+    scrollbars then (~2.5 ms a bar), though nothing on them changed. The bars now keep
+    their lines, which are still the lines Textual draws, and a new theme draws them
+    anew."""
+    async with long_list_at_rest(tmp_path, 3000) as (pilot, _articles):
+        app = pilot.app
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query_one(ReadingPane).markdown)
+        await pilot.pause()
+        panes = (ArticleList, ReadingPane, RelatedPanel)
+        bars = [app.screen.query_one(pane).vertical_scrollbar for pane in panes]
+        bars = [bar for bar in bars if bar.display and bar.size.height]
+        assert len(bars) >= 2, "the list's and the reading pane's"
+        drawn: list[object] = []
+        for bar in bars:
+            original = bar._render_content
+
+            def counted(bar=bar, original=original) -> None:
+                drawn.append(bar)
+                original()
+
+            bar._render_content = counted  # type: ignore[method-assign]
+
+        def as_textual_draws(bar: ScrollBar) -> list[list[Segment]]:
+            """The bar's lines drawn anew by Textual (its styles cache emptied)."""
+            bar._styles_cache.clear()
+            bar._render_content()
+            return [list(strip) for strip in Widget.render_lines(bar, bar.size.region)]
+
+        for key in ("tab", "tab", "tab", "escape", "tab", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert drawn == [], "no bar drawn again"
+        for bar in bars:
+            shown = [list(strip) for strip in bar.render_lines(bar.size.region)]
+            assert shown == as_textual_draws(bar)
+        before = [list(bar.render_lines(bar.size.region)[0]) for bar in bars]
+        app.theme = "textual-light"
+        await pilot.pause()
+        await pilot.pause()
+        after = [list(bar.render_lines(bar.size.region)[0]) for bar in bars]
+        assert after != before
+        for bar in bars:
+            shown = [list(strip) for strip in bar.render_lines(bar.size.region)]
+            assert shown == as_textual_draws(bar)
 
 
 WIDE_TITLES = (

@@ -29,7 +29,12 @@ from tui.core.models import ArticleRow
 from tui.core.sanitize import clean_line
 from tui.core.search import match_spans
 from tui.core.timefmt import age
-from tui.widgets.quiet import ThumbRepaintsWhenItMoves, fit_cells, set_virtual_size
+from tui.widgets.quiet import (
+    KeptScrollBars,
+    ThumbRepaintsWhenItMoves,
+    fit_cells,
+    set_virtual_size,
+)
 
 #: Rows fetched from the store at once: a screenful or two. The first page after a new
 #: view or search is read before its frame is drawn (256 rows took 2-7 ms, 64 take ~0.6).
@@ -59,7 +64,7 @@ class RowSource(Protocol):
         ...
 
 
-class ArticleList(ThumbRepaintsWhenItMoves, ScrollView, can_focus=True):
+class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focus=True):
     """Newest first; unread marked ●, starred ★; feed name and age on the right."""
 
     BINDINGS = [

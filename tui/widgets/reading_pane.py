@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.sanitize import clean_text, safe_url
-from tui.widgets.quiet import StyledOncePerPaint, set_virtual_size
+from tui.widgets.quiet import KeptScrollBars, StyledOncePerPaint, set_virtual_size
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType
@@ -44,7 +44,7 @@ _THEMED = {
 }
 
 
-class ReadingPane(StyledOncePerPaint, ScrollView, can_focus=True):
+class ReadingPane(StyledOncePerPaint, KeptScrollBars, ScrollView, can_focus=True):
     """Scrollable article text; links clicked in it are passed up, never opened directly."""
 
     BINDINGS = [

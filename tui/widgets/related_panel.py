@@ -19,7 +19,7 @@ from textual.strip import Strip
 
 from tui.core.models import RELATED_KINDS, RelatedLink
 from tui.core.sanitize import clean_line
-from tui.widgets.quiet import StyledOncePerPaint, set_virtual_size
+from tui.widgets.quiet import KeptScrollBars, StyledOncePerPaint, set_virtual_size
 
 KIND_LABELS = {
     "next": "NEXT",
@@ -30,7 +30,7 @@ KIND_LABELS = {
 }
 
 
-class RelatedPanel(StyledOncePerPaint, ScrollView, can_focus=True):
+class RelatedPanel(StyledOncePerPaint, KeptScrollBars, ScrollView, can_focus=True):
     """``1 NEXT  Things We Want In Jessica Jones Season 2``; Enter or 1–9 follows."""
 
     BINDINGS = [

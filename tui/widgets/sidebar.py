@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.models import FeedState
 from tui.core.sanitize import clean_line
-from tui.widgets.quiet import fit_cells
+from tui.widgets.quiet import KeptScrollBars, fit_cells
 
 #: Cells of a sidebar row: name, then the unread count right-aligned. The sidebar is 24
 #: cells wide: borders, padding and its scrollbar's gutter (kept even when not needed,
@@ -98,7 +98,7 @@ def _feed_row(feed: FeedState, indent: int) -> SidebarRow:
     return SidebarRow(view, indent, feed.unread, failing)
 
 
-class Sidebar(OptionList):
+class Sidebar(KeptScrollBars, OptionList):
     """Enter (or a click) shows a view; counts are unread articles."""
 
     BINDINGS = [
