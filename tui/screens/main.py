@@ -274,7 +274,8 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         """Article counts, unread, failing feeds, last refresh.
 
         ``recount=False`` reuses the last unread count (adjusted by :meth:`_one_read`):
-        counting scans every unread row (~25 ms at 100k), too slow to do per article.
+        counting scans every unread row (~25 ms at 100k), too slow to do per article. A
+        list of unread articles counted them already, unless a row was marked since.
         """
         total = self.article_list.total
         unread: int | None = None
@@ -285,7 +286,9 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             query = replace(self.list_query, unread_only=True)
             counted = self._unread_counted
             if recount or counted is None or counted[0] != query:
-                unread = self.store.count(query)
+                listed = self.article_list
+                same = query == self.list_query and listed.total_is_unmarked
+                unread = listed.total if same else self.store.count(query)
             else:
                 unread = counted[1]
             self._unread_counted = (query, unread)
@@ -326,6 +329,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             if self.article_list.update_row(article_id, read=True):
                 self._one_read()
             else:  # not a row of this list (a followed link): count again
+                self.article_list.total_is_unmarked = False
                 self.call_after_refresh(self.update_status)
         self._show_article(article_id)
         from tui.core.render import needs_full_text
@@ -600,6 +604,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         if self.article_list.update_row(row.id, read=not row.read):
             self._one_read(1 if row.read else -1)
         else:
+            self.article_list.total_is_unmarked = False
             self.update_status()
 
     def action_toggle_star(self) -> None:

@@ -370,6 +370,7 @@ class ReaderFeatures:
         """Mark many articles by a worker, ``what``: their ids, or a list whose unread
         articles to mark read; the keys work meanwhile (see MARK_IN_BACKGROUND)."""
         self.marking = True
+        self.article_list.total_is_unmarked = False
         many = f"{len(what):,} articles" if isinstance(what, list) else "every unread article here"
         self.notify(f"Marking {many} {'read' if read else 'unread'}…", timeout=3)
         self.save_marks(what, read)

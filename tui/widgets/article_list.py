@@ -100,6 +100,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.source = source
         self.total = 0
+        self.total_is_unmarked = True
+        """No row was marked read or unread since the rows were counted (so a list of
+        unread articles still has ``total`` of them)."""
         self.empty_text = "No articles yet. Press r to refresh."
         self.highlight_terms: list[str] = []
         """Search words whose matches in titles are highlighted (empty: none)."""
@@ -137,6 +140,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         """Re-read the count and drop cached pages (after a refresh or a state change)."""
         self._pages.clear()
         self.total = self.source.count() if self.source else 0
+        self.total_is_unmarked = True
         set_virtual_size(self, Size(self.size.width, self.total))
         cursor = min(self.cursor, max(self.total - 1, 0)) if keep_cursor else 0
         if not keep_cursor:
@@ -171,6 +175,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         for number, page in self._pages.items():
             for offset, row in enumerate(page):
                 if row.id == article_id:
+                    if read is not None and read != row.read:
+                        self.total_is_unmarked = False
                     page[offset] = ArticleRow(
                         row.id,
                         row.title,
