@@ -208,6 +208,19 @@ async def test_marks_and_stars_are_kept(server: TestServer, tmp_path: Path) -> N
         assert row is not None and not row.read and row.starred
 
 
+def counts_recorded(monkeypatch: pytest.MonkeyPatch) -> list[ListQuery]:
+    """The queries ``Store.count`` is asked from now on (it still counts)."""
+    counted: list[ListQuery] = []
+    count = Store.count
+
+    def recorded(store: Store, query: ListQuery) -> int:
+        counted.append(query)
+        return count(store, query)
+
+    monkeypatch.setattr(Store, "count", recorded)
+    return counted
+
+
 async def test_m_moves_the_unread_count_by_one_without_counting_again(
     server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -220,14 +233,7 @@ async def test_m_moves_the_unread_count_by_one_without_counting_again(
         await wait_for(pilot, lambda: " unread" in status.text)
         unread = app.screen.store.count(ListQuery(unread_only=True))
         assert f"{unread:,} unread" in status.text
-        counted: list[ListQuery] = []
-        count = Store.count
-
-        def recorded(store: Store, query: ListQuery) -> int:
-            counted.append(query)
-            return count(store, query)
-
-        monkeypatch.setattr(Store, "count", recorded)
+        counted = counts_recorded(monkeypatch)
         await pilot.press("m")
         await wait_for(pilot, lambda: f"{unread - 1:,} unread" in status.text)
         await pilot.press("m")
@@ -248,14 +254,7 @@ async def test_a_list_of_unread_articles_is_counted_once(
         await wait_for(pilot, lambda: " unread" in status.text)
         unread = screen.store.count(ListQuery(unread_only=True))
         assert unread >= 2
-        counted: list[ListQuery] = []
-        count = Store.count
-
-        def recorded(store: Store, query: ListQuery) -> int:
-            counted.append(query)
-            return count(store, query)
-
-        monkeypatch.setattr(Store, "count", recorded)
+        counted = counts_recorded(monkeypatch)
         await pilot.press("U")  # the view of unread articles
         await pilot.pause()
         assert screen.list_query.unread_only
