@@ -305,6 +305,30 @@ def test_a_truncated_cache_is_rebuilt_with_the_state_that_can_be_read(
     assert len(kept) >= 50, "read/starred state of the readable part was salvaged"
 
 
+def test_salvage_stops_at_the_largest_rowid_when_the_damage_goes_on(tmp_path: Path) -> None:
+    """Reading past a damaged stretch jumps twice as far each time; where the damage
+    goes on to the end of a cut-off file the jumps ran past SQLite's largest rowid and
+    the salvage stopped with an OverflowError (a traceback, not a recovered cache)."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    db.executemany("INSERT INTO t VALUES (?, ?)", ((n, "x" * 300) for n in range(1, 3001)))
+    db.commit()
+    db.close()
+    size = path.stat().st_size
+    with path.open("r+b") as file:  # the end zeroed, as the salvage pads a cut-off file
+        file.seek(size // 3)
+        file.write(bytes(size - size // 3))
+    old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    new = sqlite3.connect(":memory:")
+    new.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    recovery._copy_table(old, new, "t")
+    copied = new.execute("SELECT count(*), max(id) FROM t").fetchone()
+    assert 0 < copied[0] < 3000 and copied[1] < 3000, copied
+    old.close()
+    new.close()
+
+
 def _damage_a_middle_leaf(cache: Path) -> None:
     db = sqlite3.connect(cache)
     try:

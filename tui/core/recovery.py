@@ -25,6 +25,8 @@ SALVAGED_TABLES = ("feeds", "articles")
 _CHUNK = 500
 #: Failed reads after which a table is given up (each failure jumps twice as far).
 _MAX_FAILURES = 64
+#: The largest rowid SQLite holds (the jumps stop there).
+_MAX_ROWID = 2**63 - 1
 _HEADER = b"SQLite format 3\x00"
 
 
@@ -299,7 +301,7 @@ def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) ->
     except sqlite3.DatabaseError:
         highest = None
     last, failures, step = 0, 0, 1
-    while failures < _MAX_FAILURES and (highest is None or last < highest):
+    while failures < _MAX_FAILURES and last < _MAX_ROWID and (highest is None or last < highest):
         rows = []
         try:
             cursor = old.execute(
@@ -312,7 +314,7 @@ def _copy_table(old: sqlite3.Connection, new: sqlite3.Connection, table: str) ->
         except sqlite3.DatabaseError:
             # Keep what was read, then jump over the damaged stretch, further each time.
             new.executemany(insert, [row[1:] for row in rows])
-            last = (rows[-1][0] if rows else last) + step
+            last = min((rows[-1][0] if rows else last) + step, _MAX_ROWID)
             failures, step = failures + 1, step * 2
             continue
         if not rows:
