@@ -241,31 +241,35 @@ async def test_m_moves_the_unread_count_by_one_without_counting_again(
         assert not [query for query in counted if query.unread_only], counted
 
 
-async def test_a_list_of_unread_articles_is_counted_once(
+async def test_a_view_and_its_unread_articles_are_counted_once(
     server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A view of unread articles (U, or any view with read ones hidden) is counted for
-    the list, and the status line's unread count is that count (the same articles were
-    counted again for it, ~25 ms at 100k); after a mark it is still right."""
+    """Switching views counts the view's articles and its unread ones in one pass, for
+    the list and the status line (they were counted separately, 9.5 + 22.6 ms at 100k,
+    against 16 ms at once); after a mark the status line is still right."""
     app = make_app(tmp_path, [("Screen Test", server.url("/feed.xml"))])
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         status = screen.query_one("#status-line")
         await wait_for(pilot, lambda: " unread" in status.text)
         unread = screen.store.count(ListQuery(unread_only=True))
-        assert unread >= 2
+        total = screen.store.count(ListQuery())
+        assert total >= unread >= 2
         counted = counts_recorded(monkeypatch)
-        await pilot.press("U")  # the view of unread articles
-        await pilot.pause()
-        assert screen.list_query.unread_only
-        assert counted == [screen.list_query], counted
-        assert f"{unread:,} unread" in status.text
+        for key, unread_only in (("U", True), ("V", False)):  # unread, then all articles
+            counted.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert screen.list_query.unread_only is unread_only
+            assert counted == [screen.list_query], counted
+            assert f"{unread:,} unread" in status.text, status.text
+        assert f"{total:,} articles" in status.text
         await pilot.press("m")
         await wait_for(pilot, lambda: f"{unread - 1:,} unread" in status.text)
-        await pilot.press("V", "U")  # all articles, then the unread ones again
+        await pilot.press("U", "V")  # the unread articles, then all again
         await pilot.pause()
         assert f"{unread - 1:,} unread" in status.text, status.text
-        assert screen.article_list.total == unread - 1
+        assert screen.store.count(ListQuery(unread_only=True)) == unread - 1
 
 
 async def test_refresh_progress_repaints_a_few_times_a_second(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,35 @@ def test_refresh_never_duplicates_and_keeps_read_and_starred(store: Store) -> No
     assert store.count(ListQuery()) == 3
     assert store.count(ListQuery(unread_only=True)) == 2
     assert store.count(ListQuery(starred_only=True)) == 1
+
+
+def test_a_count_also_finds_how_many_of_its_articles_are_unread(tmp_path: Path) -> None:
+    """One pass counts a view's articles and its unread ones; the unread count is given
+    for the same view (read ones shown or not, any sort) and for no other."""
+    store = Store(tmp_path / "cache.sqlite3")
+    store.sync_feeds([("https://a.example/feed", "A", "News"), ("https://b.example/feed", "B", "")])
+    a, b = (store.feed_fetch_state(f"https://{n}.example/feed")[0] for n in "ab")
+    store.save_feed(a, ParsedFeed("A", "", tuple(entry(f"a{n}") for n in range(5))))
+    store.save_feed(b, ParsedFeed("B", "", tuple(entry(f"b{n}") for n in range(3))))
+    rows = store.rows(ListQuery(feed_id=a), 0, 10)
+    store.set_read([rows[0].id, rows[1].id], True)
+    store.set_starred(rows[2].id, True)
+    views = [
+        ListQuery(),
+        ListQuery(feed_id=a),
+        ListQuery(feed_id=b),
+        ListQuery(section="News"),
+        ListQuery(starred_only=True),
+        ListQuery(sort="feed"),
+    ]
+    for view in views:
+        unread = replace(view, unread_only=True)
+        for query in (view, unread):
+            assert store.count(query) == len(store.ids(query))
+            assert store.unread_counted(unread) == len(store.ids(unread)), query
+        assert store.unread_counted(replace(unread, feed_id=-1)) is None
+    assert store.unread_counted(ListQuery(unread_only=True, search="a0")) is None
+    store.close()
 
 
 def test_a_feed_known_only_by_its_url_is_named_alike_everywhere(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tui.core.errors import StoreError
@@ -157,6 +158,8 @@ class Store:
         self._hit_count = 0
         self._ordered: tuple[ListQuery, list[int]] | None = None
         """A small search's ids in list order, from the last :meth:`count`."""
+        self._unread_counted: tuple[ListQuery, int] | None = None
+        """The unread articles of the last :meth:`count` (not a search), and their query."""
         try:
             if not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -451,11 +454,27 @@ class Store:
                 unlisted = self._unlisted_matches()
                 if unlisted is not None:
                     return matches - unlisted
-        where, params = self._where(query, from_hits=True)
+            where, params = self._where(query, from_hits=True)
+            sql = f"SELECT count(*) FROM {_source(query)} JOIN feeds f ON f.id = a.feed_id"
+            return self._read(f"{sql} WHERE {where}", params)[0][0]
+        # The unread ones are counted in the same pass (the status line shows them): a
+        # count of all and one of the unread took 9.5 + 22.6 ms at 100k, both at once 16.
+        where, params = self._where(replace(query, unread_only=False))
         sql = (
-            f"SELECT count(*) FROM {_source(query)} JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+            "SELECT count(*), count(*) FILTER (WHERE a.read = 0)"
+            f" FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}"
         )
-        return self._read(sql, params)[0][0]
+        total, unread = self._read(sql, params)[0]
+        self._unread_counted = (replace(query, unread_only=True), unread)
+        return unread if query.unread_only else total
+
+    def unread_counted(self, query: ListQuery) -> int | None:
+        """How many of ``query``'s articles are unread, as the last :meth:`count` found
+        them, if it was a count of the same articles (None: count them)."""
+        counted = self._unread_counted
+        if counted is None or query.search or counted[0] != replace(query, unread_only=True):
+            return None
+        return counted[1]
 
     def _unlisted_matches(self) -> int | None:
         """Matches of the last search in no list: in removed feeds, or pages in no feed.

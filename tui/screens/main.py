@@ -274,8 +274,8 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         """Article counts, unread, failing feeds, last refresh.
 
         ``recount=False`` reuses the last unread count (adjusted by :meth:`_one_read`):
-        counting scans every unread row (~25 ms at 100k), too slow to do per article. A
-        list of unread articles counted them already, unless a row was marked since.
+        counting scans every unread row (~25 ms at 100k), too slow to do per article. The
+        list's count found them already, unless a row was marked since.
         """
         total = self.article_list.total
         unread: int | None = None
@@ -286,9 +286,10 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             query = replace(self.list_query, unread_only=True)
             counted = self._unread_counted
             if recount or counted is None or counted[0] != query:
-                listed = self.article_list
-                same = query == self.list_query and listed.total_is_unmarked
-                unread = listed.total if same else self.store.count(query)
+                known = None
+                if self.article_list.total_is_unmarked:  # the list's count found them too
+                    known = self.store.unread_counted(query)
+                unread = self.store.count(query) if known is None else known
             else:
                 unread = counted[1]
             self._unread_counted = (query, unread)
