@@ -84,6 +84,27 @@ def test_a_count_also_finds_how_many_of_its_articles_are_unread(tmp_path: Path) 
     store.close()
 
 
+def test_the_starred_view_reads_the_starred_articles_alone(store: Store) -> None:
+    """The starred view's page and count read an index of the starred articles, not the
+    list index of all of them (3 starred among 100k: a page took 15 ms, the count 10)."""
+    entries = tuple(entry(f"g{n}", published=1_700_000_000.0 + n) for n in range(50))
+    store.save_feed(feed_id(store), ParsedFeed("Example", "", entries))
+    rows = store.rows(ListQuery(), 0, 50)
+    for row in rows[10:13]:
+        store.set_starred(row.id, True)
+    query = ListQuery(starred_only=True)
+    assert [row.title for row in store.rows(query, 0, 10)] == ["g39", "g38", "g37"]
+    assert store.count(query) == 3
+    where, params = store._where(query)
+    for sql in (
+        f"SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where} "
+        "ORDER BY a.sort_key DESC, a.id DESC LIMIT 10",
+        f"SELECT count(*) FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {where}",
+    ):
+        plan = " ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert "articles_starred" in plan, plan
+
+
 def test_a_feed_known_only_by_its_url_is_named_alike_everywhere(tmp_path: Path) -> None:
     """No name in feeds.toml, no title in the feed: the list, the article and the
     sidebar (FeedState) all name it by its URL without the scheme."""
