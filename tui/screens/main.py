@@ -330,7 +330,6 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
             if self.article_list.update_row(article_id, read=True):
                 self._one_read()
             else:  # not a row of this list (a followed link): count again
-                self.article_list.total_is_unmarked = False
                 self.call_after_refresh(self.update_status)
         self._show_article(article_id)
         from tui.core.render import needs_full_text
@@ -605,7 +604,6 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         if self.article_list.update_row(row.id, read=not row.read):
             self._one_read(1 if row.read else -1)
         else:
-            self.article_list.total_is_unmarked = False
             self.update_status()
 
     def action_toggle_star(self) -> None:

@@ -170,7 +170,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
     ) -> bool:
         """Change one cached row in place (after m, s, or opening) without a query.
 
-        False when the row is not among the cached pages.
+        False when the row is not among the cached pages (a mark of it may still change
+        how many of this list's articles are unread: see ``total_is_unmarked``).
         """
         for number, page in self._pages.items():
             for offset, row in enumerate(page):
@@ -187,6 +188,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
                     )
                     self.refresh_line(number * PAGE + offset)
                     return True
+        if read is not None:
+            self.total_is_unmarked = False
         return False
 
     @property
