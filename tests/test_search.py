@@ -172,6 +172,46 @@ def test_a_word_is_searched_by_the_index_words_it_starts_when_they_are_few(store
     assert store._fts_match("zzz") == '"zzz"*', "no word of the index starts with it"
 
 
+def test_a_search_in_one_feed_or_the_starred_tests_their_articles(store: Store) -> None:
+    """With many matches (more than are put in order at once), a search within one feed or
+    the starred articles counts and lists from their own index, testing each against the
+    matches: "season" in one feed of 100k articles took 20 ms to count from its 34k matches
+    and 8.6 ms for a page; now the count is the search's own ~9 ms and the page < 1 ms."""
+    from tui.core.store import ORDER_AT_ONCE, _source
+
+    urls = ["https://example.com/big", "https://example.com/small"]
+    many, small = (store.feed_fetch_state(url)[0] for url in urls)
+    store.sync_feeds((url, "", "") for url in urls)
+    notes = (
+        entry(f"b{n}", f"Season note {n}", when=1_700_000_000 + n) for n in range(ORDER_AT_ONCE)
+    )
+    store.save_feed(many, ParsedFeed("Big", "", tuple(notes)))
+    stories = (
+        entry(f"s{n}", f"{'Season' if n % 2 else 'Other'} story {n}", when=1_600_000_000 + n)
+        for n in range(120)
+    )
+    store.save_feed(small, ParsedFeed("Small", "", tuple(stories)))
+    in_small = [f"Season story {n}" for n in range(119, 0, -2)]
+    assert store.count(ListQuery(search="season")) == ORDER_AT_ONCE + 60
+    query = ListQuery(search="season", feed_id=small)
+    assert store.count(query) == 60
+    assert [row.title for row in store.rows(query, 0, 64)] == in_small
+    assert [row.title for row in store.rows(query, 10, 5)] == in_small[10:15]
+    starred = [row for row in store.rows(query, 0, 64)][3:6]
+    for row in starred:
+        store.set_starred(row.id, True)
+    store.set_starred(store.rows(ListQuery(feed_id=many), 0, 1)[0].id, True)
+    stars = ListQuery(search="season", starred_only=True)
+    assert store.count(stars) == 4
+    assert [row.title for row in store.rows(stars, 1, 10)] == [row.title for row in starred]
+    for view, index in ((query, "articles_by_feed"), (stars, "articles_starred")):
+        where, params = store._where(view, from_hits=True)
+        sql = f"SELECT count(*) FROM {_source(view)} JOIN feeds f ON f.id = a.feed_id"
+        plan = store.db.execute(f"EXPLAIN QUERY PLAN {sql} WHERE {where}", params).fetchall()
+        steps = " / ".join(row[3] for row in plan)
+        assert index in steps and "SCAN h" not in steps, steps
+
+
 def test_queries_are_words_only() -> None:
     assert search_terms('"Jessica" (Jones) AND -season*') == ["Jessica", "Jones", "AND", "season"]
     assert fts_query("don't NEAR x") == '"don"* AND "t" AND "NEAR"* AND "x"'
