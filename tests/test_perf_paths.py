@@ -292,7 +292,20 @@ def test_safe_url_shortcut_gives_what_the_long_way_gives(
     assert safe_url(url, base or None) == slow_safe_url(url, base or None)
 
 
-def test_next_unread_by_keys_finds_the_nearest_unread_row(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "view",
+    [
+        {},
+        {"unread_only": False, "sort": "feed"},
+        {"search": "story"},
+        {"search": "story", "sort": "feed"},
+    ],
+    ids=["date", "feed", "search", "search by feed"],
+)
+def test_next_unread_finds_the_nearest_unread_row(tmp_path: Path, view: dict) -> None:
+    """``n``/``p`` find the next unread row without numbering the whole list: by keys in
+    date order, a stretch of rows at a time (growing) when sorted by feed. A long run of
+    read rows is crossed, and the answer is what numbering the list gives."""
     import random
 
     from tui.core.models import ListQuery, ParsedEntry
@@ -301,22 +314,29 @@ def test_next_unread_by_keys_finds_the_nearest_unread_row(tmp_path: Path) -> Non
     store = Store(tmp_path / "cache.sqlite3")
     rng = random.Random(5)
     urls = [f"https://example.com/{n}" for n in range(3)]
-    store.sync_feeds([(url, "", "") for url in urls])
+    store.sync_feeds([(url, "Same" if n else "Other", "") for n, url in enumerate(urls)])
     for url in urls:
         entries = tuple(
-            ParsedEntry(f"g{n}", "", f"t{n}", "", rng.choice([1.7e9, 1.7e9 + n, None]), "", "")
-            for n in range(40)
+            ParsedEntry(f"g{n}", "", f"story {n}", "", rng.choice([1.7e9, 1.7e9 + n, None]), "", "")
+            for n in range(700)
         )
         store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("f", "", entries))
-    ids = store.ids(ListQuery())
+    query = ListQuery(**view)
+    ids = store.ids(query)
     store.set_read([i for i in ids if rng.random() < 0.7], True)
-    unread = [row.id for row in store.rows_by_id(ids) if not row.read]
-    positions = [ids.index(i) for i in unread]
-    for index in range(-1, len(ids) + 1):
+    store.set_read(ids[300:1900], True)  # crossed in growing stretches (256, 1024, ...)
+    unread = {row.id for row in store.rows_by_id(ids) if not row.read}
+    positions = [n for n, i in enumerate(ids) if i in unread]
+    assert store.count(query) == len(ids) == 2100
+    statements: list[str] = []
+    store.db.set_trace_callback(statements.append)
+    for index in [-1, *range(0, len(ids), 37), 299, 300, 1899, 1900, len(ids) - 1, len(ids)]:
         after = [n for n in positions if n > index]
         before = [n for n in positions if n < index]
-        expected_after = after[0] if after else None
-        expected_before = before[-1] if before else None
-        assert store.next_unread(ListQuery(), index, 1) == expected_after, index
-        assert store.next_unread(ListQuery(), index, -1) == expected_before, index
+        assert store.next_unread(query, index, 1) == (after[0] if after else None), index
+        assert store.next_unread(query, index, -1) == (before[-1] if before else None), index
+    store.db.set_trace_callback(None)
+    for sql in set(statements):  # read in list order from an index: nothing sorts the list
+        plan = " / ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "TEMP B-TREE" not in plan, (sql, plan)
     store.close()
