@@ -39,6 +39,22 @@ class SearchFigure:
 
 
 @dataclass
+class ViewFigure:
+    """One view of the largest cache, as the list reads it, inside one process (seconds,
+    medians): its count, its first, middle and last page, and ``n`` from the middle."""
+
+    name: str
+    rows: int
+    count: float
+    pages: tuple[float, float, float]
+    next_unread: float
+
+    @property
+    def slowest(self) -> float:
+        return max(self.count, *self.pages, self.next_unread)
+
+
+@dataclass
 class Results:
     """Everything one run measured."""
 
@@ -49,6 +65,7 @@ class Results:
     refresh: dict[str, RefreshFigures] = field(default_factory=dict)
     warm_304: dict[str, tuple[int, int]] = field(default_factory=dict)
     search: list[SearchFigure] = field(default_factory=list)
+    views: list[ViewFigure] = field(default_factory=list)
     cli_search: float = 0.0
     paint_bare: Paint | None = None
     paint_tv: Paint | None = None
@@ -204,6 +221,15 @@ def render(results: Results) -> str:
             f"{_ms(figure.ordered)})",
             goal="< 50 ms",
             holds=figure.median < 0.05,
+        )
+    for view in results.views:
+        first, middle, last = view.pages
+        table.add(
+            f"view {view.name} ({view.rows:,} rows), in process: count; first, middle and "
+            "last page; n from the middle",
+            f"{_ms(view.count)}; {_ms(first)}, {_ms(middle)}, {_ms(last)}; {_ms(view.next_unread)}",
+            goal="each < 50 ms",
+            holds=view.slowest < 0.05,
         )
     for text, seconds in results.app_search:
         theirs = _s(results.newsboat_search) if text == "season" and results.newsboat_search else ""

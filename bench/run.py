@@ -198,8 +198,9 @@ class Bench:
             last = (feeds, items, *self.refresh_shape(feeds, items))
         assert last is not None
         feeds, items, config, data, nb = last
-        print("search in the cache", flush=True)
+        print("search and views in the cache", flush=True)
         self.results.search = terminal.store_search(data)
+        self.results.views = terminal.store_views(data)
         self.results.cli_search = terminal.cli_search(self, config, data)
         tool = self.args.tui_drive
         if not (tool.exists() and shutil.which("tmux")):

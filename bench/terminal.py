@@ -63,6 +63,56 @@ def store_search(data: Path) -> list[report.SearchFigure]:
     return figures
 
 
+def store_views(data: Path) -> list[report.ViewFigure]:
+    """The list's reads in the views a reader moves between, inside one process: the
+    count, a page at the top, the middle and the end (64 rows, as the list reads them),
+    and the next unread row from the middle (``n``); medians of five."""
+    from tui.core.models import ListQuery
+    from tui.core.store import Store
+    from tui.screens.main import StoreRows
+
+    store = Store(data / "cache.sqlite3")
+    feed = store.feeds()[len(store.feeds()) // 2].id
+    views = {
+        "all, by date": ListQuery(),
+        "unread only": ListQuery(unread_only=True),
+        "sorted by feed": ListQuery(sort="feed"),
+        "one feed": ListQuery(feed_id=feed),
+        'search "season"': ListQuery(search="season"),
+        'search "season", sorted by feed': ListQuery(search="season", sort="feed"),
+    }
+    figures = []
+    try:
+        for name, query in views.items():
+            counts, pages, nexts = [], [[], [], []], []
+            rows = 0
+            for _ in range(5):
+                source = StoreRows(store, query)
+                started = time.perf_counter()
+                rows = source.count()
+                counts.append(time.perf_counter() - started)
+                for n, offset in enumerate((0, rows // 2, max(rows - 64, 0))):
+                    source = StoreRows(store, query, rows)  # no neighbouring page known
+                    started = time.perf_counter()
+                    source.rows(offset, 64)
+                    pages[n].append(time.perf_counter() - started)
+                started = time.perf_counter()
+                store.next_unread(query, rows // 2, 1)
+                nexts.append(time.perf_counter() - started)
+            figures.append(
+                report.ViewFigure(
+                    name,
+                    rows,
+                    statistics.median(counts),
+                    tuple(statistics.median(page) for page in pages),  # type: ignore[arg-type]
+                    statistics.median(nexts),
+                )
+            )
+    finally:
+        store.close()
+    return figures
+
+
 def cli_search(bench: Bench, config: Path, data: Path) -> float:
     """Wall time of ``tvnews search season`` (a whole process, start to exit)."""
     runs = [
