@@ -335,8 +335,17 @@ def test_next_unread_finds_the_nearest_unread_row(tmp_path: Path, view: dict) ->
         before = [n for n in positions if n < index]
         assert store.next_unread(query, index, 1) == (after[0] if after else None), index
         assert store.next_unread(query, index, -1) == (before[-1] if before else None), index
+        if 0 <= index < len(ids):  # given the article shown there, as the app does
+            found = store.next_unread(query, index, 1, at=ids[index])
+            assert found == (after[0] if after else None), index
     store.db.set_trace_callback(None)
     for sql in set(statements):  # read in list order from an index: nothing sorts the list
         plan = " / ".join(row[3] for row in store.db.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "TEMP B-TREE" not in plan, (sql, plan)
+    if query.sort == "date":  # the row shown is found by its id, not by counting rows to it
+        statements.clear()
+        store.db.set_trace_callback(statements.append)
+        store.next_unread(query, 1500, 1, at=ids[1500])
+        store.db.set_trace_callback(None)
+        assert statements and not any("OFFSET" in sql for sql in statements), statements
     store.close()

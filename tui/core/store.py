@@ -658,10 +658,14 @@ class Store:
         found = self._read(sql, [*params, article_id])
         return found[0][0] if found else None
 
-    def next_unread(self, query: ListQuery, index: int, step: int) -> int | None:
-        """Row index of the nearest unread article after (step 1) or before (step -1) ``index``."""
+    def next_unread(
+        self, query: ListQuery, index: int, step: int, *, at: int | None = None
+    ) -> int | None:
+        """Row index of the nearest unread article after (step 1) or before (step -1) ``index``;
+        ``at``: the id of the article shown at ``index``, which spares finding that row
+        (counting 50k rows to the middle of 100k took 20-30 ms)."""
         if query.sort == "date" and index >= 0:
-            found = self._next_unread_by_date(query, index, step)
+            found = self._next_unread_by_date(query, index, step, at)
             if found != -1:
                 return found
         return self._next_unread_in_pages(query, index, step)
@@ -695,7 +699,9 @@ class Store:
             end, size = start, min(size * 4, 16384)
         return None
 
-    def _next_unread_by_date(self, query: ListQuery, index: int, step: int) -> int | None:
+    def _next_unread_by_date(
+        self, query: ListQuery, index: int, step: int, at: int | None
+    ) -> int | None:
         """:meth:`next_unread` by keys, not by numbering the whole list (~1 ms, not ~60 ms,
         at 100k): the row at ``index``, the nearest unread beyond it, the rows between.
 
@@ -703,10 +709,15 @@ class Store:
         """
         where, params = self._where(query)
         base = f"FROM {self._page_source(query)} WHERE {where}"
-        here = self._read(
-            f"SELECT a.sort_key, a.id {base} ORDER BY a.sort_key DESC, a.id DESC LIMIT 1 OFFSET ?",
-            [*params, index],
-        )
+        here = None
+        if at is not None:
+            here = self._read("SELECT sort_key, id FROM articles WHERE id = ?", [at])
+        if not here:
+            here = self._read(
+                f"SELECT a.sort_key, a.id {base} ORDER BY a.sort_key DESC, a.id DESC "
+                "LIMIT 1 OFFSET ?",
+                [*params, index],
+            )
         if not here:
             return -1
         beyond, direction = ("<", "DESC") if step > 0 else (">", "ASC")

@@ -390,7 +390,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         article_list = self.article_list
         cursor = article_list.cursor
         candidates = [article_list.row(cursor + 1)]
-        index = self.store.next_unread(self.list_query, cursor, 1)
+        index = self.store.next_unread(self.list_query, cursor, 1, at=article_list.current_id)
         if index is not None:
             candidates.append(article_list.row(index))
         pane = self.query_one(ReadingPane)
@@ -617,7 +617,9 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
 
     def _unread(self, step: int) -> None:
         article_list = self.article_list
-        index = self.store.next_unread(self.list_query, article_list.cursor, step)
+        index = self.store.next_unread(
+            self.list_query, article_list.cursor, step, at=article_list.current_id
+        )
         if index is None:
             self.notify("No more unread articles.", timeout=2)
             return

@@ -197,6 +197,12 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         """The row under the cursor."""
         return self.row(self.cursor)
 
+    @property
+    def current_id(self) -> int | None:
+        """The id of the article under the cursor (None: no row there)."""
+        row = self.row(self.cursor)
+        return row.id if row is not None else None
+
     # -- cursor ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
