@@ -91,13 +91,15 @@ def store_views(data: Path) -> list[report.ViewFigure]:
                 started = time.perf_counter()
                 rows = source.count()
                 counts.append(time.perf_counter() - started)
+                read = []
                 for n, offset in enumerate((0, rows // 2, max(rows - 64, 0))):
                     source = StoreRows(store, query, rows)  # no neighbouring page known
                     started = time.perf_counter()
-                    source.rows(offset, 64)
+                    read.append(source.rows(offset, 64))
                     pages[n].append(time.perf_counter() - started)
+                at = read[1][0].id if read[1] else None  # the app knows the row shown
                 started = time.perf_counter()
-                store.next_unread(query, rows // 2, 1)
+                store.next_unread(query, rows // 2, 1, at=at)
                 nexts.append(time.perf_counter() - started)
             figures.append(
                 report.ViewFigure(
