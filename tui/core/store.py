@@ -705,7 +705,7 @@ class Store:
         """:meth:`next_unread` by keys, not by numbering the whole list (~1 ms, not ~60 ms,
         at 100k): the row at ``index``, the nearest unread beyond it, the rows between.
 
-        -1 when ``index`` is past the end (numbering decides then).
+        -1 when ``index`` is past the end (:meth:`_next_unread_in_pages` decides then).
         """
         where, params = self._where(query)
         base = f"FROM {self._page_source(query)} WHERE {where}"
@@ -961,10 +961,9 @@ def cache_failure(error: sqlite3.Error) -> str:
 
 #: Articles read feed by feed: the feeds first (few), then each one's articles from its
 #: index; ``_BY_FEED_NAME`` walks the feeds in the order of their names.
-_FEEDS_THEN_ARTICLES = (
-    "feeds f CROSS JOIN articles a INDEXED BY articles_by_feed ON a.feed_id = f.id"
-)
-_BY_FEED_NAME = _FEEDS_THEN_ARTICLES.replace("feeds f", "feeds f INDEXED BY feeds_by_name", 1)
+_EACH_FEEDS_ARTICLES = "CROSS JOIN articles a INDEXED BY articles_by_feed ON a.feed_id = f.id"
+_FEEDS_THEN_ARTICLES = f"feeds f {_EACH_FEEDS_ARTICLES}"
+_BY_FEED_NAME = f"feeds f INDEXED BY feeds_by_name {_EACH_FEEDS_ARTICLES}"
 
 
 def _source(query: ListQuery) -> str:
