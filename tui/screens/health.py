@@ -79,6 +79,8 @@ class FeedHealthScreen(ModalScreen[int | None]):
 
     def _add_more(self, start: int) -> None:
         """The next batch of rows, after a frame (keys typed meanwhile go first)."""
+        if not self.is_attached:  # closed before it was full
+            return
         end = self._add_rows(self.query_one(DataTable), start, start + BATCH_ROWS)
         if end < len(self.rows):
             self.call_after_refresh(self._add_more, end)
