@@ -178,9 +178,9 @@ class Store:
         """The search whose matches are in the temp table ``search_hits``."""
         self._hit_count = 0
         self._words_table = False
+        """Whether this connection has made the temp table of the index's words."""
         self._small_sections: set[str] = set()
         """Sections listed by sorting their articles, as of their last count."""
-        """Whether this connection has made the temp table of the index's words."""
         self._ordered: tuple[ListQuery, list[int]] | None = None
         """A small search's ids in list order, from the last :meth:`count`."""
         self._unread_counted: tuple[ListQuery, int] | None = None
@@ -499,9 +499,9 @@ class Store:
 
     def count(self, query: ListQuery) -> int:
         """How many articles ``query`` selects (a search is run again: new articles count)."""
-        if query.section is not None:
-            self._note_section_size(query.section)
         if query.search:
+            if query.section is not None:
+                self._note_section_size(query.section)
             self._ordered = None
             matches = self.search_matches(query.search, fresh=True)
             if matches <= ORDER_AT_ONCE:
@@ -524,15 +524,19 @@ class Store:
         )
         total, unread = self._read(sql, params)[0]
         self._unread_counted = (replace(query, unread_only=True), unread)
+        if query.section is not None:
+            self._note_section_size(query.section, total)
         return unread if query.unread_only else total
 
-    def _note_section_size(self, section: str) -> None:
+    def _note_section_size(self, section: str, size: int | None = None) -> None:
         """Remember whether ``section`` is small enough to be listed by sorting its
-        articles (see :meth:`_page_source`); counted from the feeds' own index."""
-        size = self._read(
-            f"SELECT count(*) FROM {_FEEDS_THEN_ARTICLES} WHERE f.section = ? AND f.active = 1",
-            [section],
-        )[0][0]
+        articles (see :meth:`_page_source`): ``size`` as the view's count found it, else
+        counted here from the feeds' own index (a search counts only its matches)."""
+        if size is None:
+            size = self._read(
+                f"SELECT count(*) FROM {_FEEDS_THEN_ARTICLES} WHERE f.section = ? AND f.active = 1",
+                [section],
+            )[0][0]
         if size <= SORT_SECTION_AT_MOST:
             self._small_sections.add(section)
         else:
