@@ -34,6 +34,22 @@ textual.app.App._display = first_frame
 sys.exit(main(sys.argv[1:]))
 """
 
+#: Runs ``tvnews``; at the first frame written with the list's rows, writes down whether
+#: the imports for opening articles (the Markdown renderer) had begun.
+IMPORTS_AT_FIRST_FRAME = """
+import os, sys, tui.app
+from tui.cli import main
+out = os.environ["PROBE_OUT"]
+write = tui.app.FrameWritingDriver.write
+def first_rows(self, data):
+    if "Article 2999" in data and not os.path.exists(out):
+        with open(out, "w") as report:
+            report.write(str("rich.markdown" in sys.modules))
+    return write(self, data)
+tui.app.FrameWritingDriver.write = first_rows
+sys.exit(main(sys.argv[1:]))
+"""
+
 #: Writes to the cache and dies without closing it, as a killed process does.
 CRASH = """
 import os, sqlite3, sys
@@ -87,6 +103,19 @@ welcome = asyncio.run(main())
 print(json.dumps({"before": loaded_before, "welcome": welcome,
                   "on_main": on_main.get("rich.markdown")}))
 """
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(not TUI_DRIVE.is_file(), reason="../shared/tools/tui_drive.py is missing")
+def test_the_imports_for_opening_wait_until_the_first_frame_is_written(tmp_path: Path) -> None:
+    """Textual lays out and renders a first frame inside its start-up batch and throws it
+    away; the imports started after that one (a thread holding the interpreter ~55 ms)
+    and the frame written next came ~10 ms later."""
+    app = long_list_app(tmp_path, 3_000)
+    out = tmp_path / "first-frame.txt"
+    steps = ["wait Article 2999", "keys q", "exited 10"]
+    play_in_terminal(app, tmp_path, steps, ("-c", IMPORTS_AT_FIRST_FRAME), PROBE_OUT=str(out))
+    assert out.read_text() == "False", "the Markdown renderer was imported before"
 
 
 def test_the_markdown_renderer_is_imported_off_the_ui_thread(tmp_path: Path) -> None:

@@ -214,8 +214,8 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         self.query_one(RelatedPanel).show_links(())
         self.mount_features()
         # The list is the first frame. The imports for opening articles start on their
-        # thread once it is written; the rest of the screen is filled in a moment later.
-        self.call_after_refresh(self._preload)
+        # thread once it is written (ArticleList.Painted); the rest of the screen is
+        # filled in a moment later.
         self.set_timer(FIRST_FRAME_SECONDS, self._after_first_frame)
         if self.settings.refresh_on_start and self.config.feeds:
             self.call_after_refresh(self.action_refresh, False)
@@ -233,6 +233,12 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         self.update_status()
         self._update_sidebar()
         start_collecting()
+
+    @on(ArticleList.Painted)
+    def _list_painted(self) -> None:
+        # Not from on_mount's call_after_refresh: that ran before the first frame was
+        # made, and the imports (~55 ms, holding the interpreter) delayed it by ~10 ms.
+        self._preload()
 
     @work(thread=True, group="preload")
     def _preload(self) -> None:

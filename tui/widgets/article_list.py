@@ -96,6 +96,10 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
             self.article_id = article_id
             super().__init__()
 
+    class Painted(Message):
+        """The list's first lines were painted (posted once, handled after that frame is
+        written): work that can wait for the first screen starts then."""
+
     def __init__(self, source: RowSource | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.source = source
@@ -128,6 +132,8 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         right after and right of the row."""
         self._own_keys: dict[str, str] | None = None
         """Key -> action of this list's bindings (None: to be worked out again)."""
+        self._painted = False
+        """Whether :class:`Painted` was posted."""
 
     # -- data -----------------------------------------------------------------------------
 
@@ -319,6 +325,9 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
         if self._prepare_when_painted:
             self._prepare_when_painted = False
             self._prepare_next_turn()
+        if not self._painted and not self.app._batch_count:  # else not shown (textual<9)
+            self._painted = True
+            self.post_message(self.Painted())
         return [strips[y] for y in crop.line_range]
 
     def _render_run(self, run: list[int], crop: Region, strips: dict[int, Strip]) -> None:
