@@ -82,3 +82,29 @@ def test_a_string_body_is_never_read_as_a_path_or_url(tmp_path) -> None:
     secret.write_text("<rss version='2.0'><channel><title>LEAK</title></channel></rss>")
     with pytest.raises(ParseError):
         parse_feed(str(secret).encode(), "https://example.com/feed")
+
+
+def _rss_with_ttl(ttl: str, encoding: str = "utf-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        f"<title>T</title><link>https://example.com/</link><ttl>{ttl}</ttl>"
+        "<item><title>A</title><link>https://example.com/a</link></item>"
+        "</channel></rss>"
+    ).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"], ids=["fast-path", "feedparser"])
+@pytest.mark.parametrize(
+    ("ttl", "seconds"), [("60", 3600), (" 5 ", 300), ("soon", 0), ("-5", 0), ("", 0)]
+)
+def test_rss_ttl_is_read_in_seconds(encoding: str, ttl: str, seconds: int) -> None:
+    assert parse_feed(_rss_with_ttl(ttl, encoding), "https://example.com/feed").ttl_seconds == (
+        seconds
+    )
+
+
+def test_a_real_feed_ttl_and_none_for_atom() -> None:
+    blog = (FEEDS / "rss20-cloudflare-blog-content-encoded.xml").read_bytes()
+    assert parse_feed(blog, "https://blog.cloudflare.com/rss/").ttl_seconds == 3600
+    atom = (FEEDS / "atom10-daringfireball-xmlbase-relative-urls.xml").read_bytes()
+    assert parse_feed(atom, "https://daringfireball.net/feeds/main").ttl_seconds == 0

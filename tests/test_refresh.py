@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import sqlite3
+import time
 from pathlib import Path
 
 from tests.conftest import FEEDS
@@ -100,3 +102,74 @@ def test_a_web_page_leads_to_its_feed_by_autodiscovery(server: TestServer, tmp_p
     server.routes["/blog/"] = Route(body=page, headers={"Content-Type": "text/html"})
     summary = refresh(tmp_path / "c.sqlite3", [FeedConfig(url=server.url("/blog/"))], SETTINGS)
     assert summary.new == 1 and not summary.failures
+
+
+def _fetched_ago(cache: Path, seconds: float) -> None:
+    """Move every feed's last fetch ``seconds`` into the past, as time passing would."""
+    db = sqlite3.connect(cache)
+    with db:
+        db.execute("UPDATE feeds SET last_fetched = ?", (time.time() - seconds,))
+    db.close()
+
+
+def _rss(ttl: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"{f'<ttl>{ttl}</ttl>' if ttl else ''}"
+        "<item><title>A</title><link>https://example.com/a</link></item></channel></rss>"
+    ).encode()
+
+
+def test_a_feed_is_left_alone_as_long_as_it_asks(server: TestServer, tmp_path: Path) -> None:
+    """Its RSS <ttl> (minutes) or its server's Cache-Control max-age (less Age) stretch the
+    configured interval, up to a day; no-cache / no-store ask for nothing."""
+    server.routes["/ttl.xml"] = Route(body=_rss("60"))
+    server.routes["/max-age.xml"] = Route(
+        body=_rss(), headers={"Cache-Control": "public, Max-Age=7200", "Age": "600"}
+    )
+    server.routes["/no-cache.xml"] = Route(
+        body=_rss(), headers={"Cache-Control": "max-age=7200, no-cache"}
+    )
+    server.routes["/month.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=2592000"})
+    server.routes["/plain.xml"] = Route(body=_rss())
+    paths = ["/ttl.xml", "/max-age.xml", "/no-cache.xml", "/month.xml", "/plain.xml"]
+    configured = [FeedConfig(url=server.url(path), name=path) for path in paths]
+    cache = tmp_path / "cache.sqlite3"
+    quarter = Settings(timeout_seconds=3.0, feed_interval_minutes=15)
+
+    def fetched_now() -> list[str]:
+        before = {path: server.count(path) for path in paths}
+        refresh(cache, configured, quarter)
+        return [path for path in paths if server.count(path) > before[path]]
+
+    assert fetched_now() == paths
+    _fetched_ago(cache, 20 * 60)  # past the 15 minutes configured
+    assert fetched_now() == ["/no-cache.xml", "/plain.xml"]
+    _fetched_ago(cache, 65 * 60)  # past the hour of <ttl>, not the 110 min of max-age
+    assert fetched_now() == ["/ttl.xml", "/no-cache.xml", "/plain.xml"]
+    _fetched_ago(cache, 111 * 60)
+    assert fetched_now() == ["/ttl.xml", "/max-age.xml", "/no-cache.xml", "/plain.xml"]
+    _fetched_ago(cache, 86400 + 60)  # a month of max-age waits a day at most
+    assert fetched_now() == paths
+    # r in the app and refresh --force fetch them all; so does an interval of 0.
+    forced = refresh(cache, configured, quarter, force=True)
+    assert not any(outcome.skipped for outcome in forced.outcomes)
+    assert not any(outcome.skipped for outcome in refresh(cache, configured, SETTINGS).outcomes)
+
+
+def test_a_304_says_how_long_it_stays_fresh(server: TestServer, tmp_path: Path) -> None:
+    """A 304 carries the server's max-age of now; the document's <ttl> stays as parsed."""
+    server.routes["/feed.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=60"})
+    configured = [FeedConfig(url=server.url("/feed.xml"), name="feed")]
+    cache = tmp_path / "cache.sqlite3"
+    refresh(cache, configured, SETTINGS)
+    server.routes["/feed.xml"] = Route(status=304, headers={"Cache-Control": "max-age=3000"})
+    assert refresh(cache, configured, SETTINGS).outcomes[0].not_modified
+    store = Store(cache)
+    assert store.feed_fetch_state(server.url("/feed.xml"))[5] == 3000
+    store.close()
+    server.routes["/feed.xml"] = Route(status=304)
+    refresh(cache, configured, SETTINGS)
+    store = Store(cache)
+    assert store.feed_fetch_state(server.url("/feed.xml"))[5] == 0
+    store.close()

@@ -56,8 +56,8 @@ class Settings:
     auto_refresh_minutes: int = 30
     """Refresh again every N minutes while the app runs (0: never)."""
     feed_interval_minutes: int = 15
-    """Skip a feed fetched less than N minutes ago (``r`` in the app and
-    ``refresh --force`` fetch all)."""
+    """Skip a feed fetched less than N minutes ago, or less than its ``<ttl>`` or its
+    server's max-age (``r`` in the app and ``refresh --force`` fetch all)."""
     max_connections: int = 16
     """Requests in flight at once."""
     max_per_host: int = 4

@@ -81,7 +81,6 @@ CHANNEL_HARMLESS = {
     "generator",
     "docs",
     "cloud",
-    "ttl",
     "image",
     "rating",
     "textInput",
@@ -226,6 +225,8 @@ def _parse(body: bytes, url: str, content_type: str) -> dict[str, Any]:
             else:
                 text = _fix(text)
             feed[tag] = text
+        elif tag == "ttl":
+            feed["ttl"] = (child.text or "").strip()
         elif tag == f"{ATOM}link":
             if child.get("rel", "alternate") == "alternate" or "href" not in child.attrib:
                 raise Decline

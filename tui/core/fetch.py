@@ -82,6 +82,9 @@ class Response:
     content_type: str = ""
     etag: str = ""
     last_modified: str = ""
+    fresh_for: int = 0
+    """Seconds the server says the response stays fresh (``Cache-Control: max-age`` less
+    its ``Age``); 0 when it does not say, or says not to reuse it."""
 
     @property
     def not_modified(self) -> bool:
@@ -446,7 +449,8 @@ class Fetcher:
             if response.status == 304:
                 response.read()  # no body (HTTP says so); frees the connection for reuse
                 _release(response)
-                return Response(url, 304, b"", etag=headers.get("If-None-Match", ""))
+                etag = headers.get("If-None-Match", "")
+                return Response(url, 304, b"", etag=etag, fresh_for=_fresh_for(response))
             _refuse(response, limit)
             # Raw bytes, inflated here with a cap: inflating a whole network read at once
             # would turn 64 kB of a gzip bomb into 64 MB.
@@ -472,7 +476,26 @@ class Fetcher:
             content_type=response.headers.get("content-type", ""),
             etag=response.headers.get("etag", ""),
             last_modified=response.headers.get("last-modified", ""),
+            fresh_for=_fresh_for(response),
         )
+
+
+def _fresh_for(response: BaseHTTPResponse) -> int:
+    """How long ``response`` stays fresh by its ``Cache-Control: max-age`` (RFC 9111),
+    less the ``Age`` a cache on the way added; 0 for none, ``no-cache`` or ``no-store``."""
+    control = response.headers.get("cache-control", "").lower()
+    if "max-age" not in control:
+        return 0
+    max_age = 0
+    for directive in control.split(","):
+        name, _, value = directive.strip().partition("=")
+        if name in ("no-cache", "no-store"):
+            return 0
+        if name == "max-age":
+            value = value.strip().strip('"')
+            max_age = int(value) if value.isdigit() and len(value) < 12 else 0
+    age = response.headers.get("age", "").strip()
+    return max(max_age - (int(age) if age.isdigit() and len(age) < 12 else 0), 0)
 
 
 def _keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> None:

@@ -33,13 +33,17 @@ def ingest(
     content_type: str = "",
     etag: str = "",
     last_modified: str = "",
+    fresh_for: int = 0,
 ) -> int:
     """Parse ``body`` and save it as feed ``feed_id``; return how many articles are new.
 
     Raises :class:`~tui.core.errors.ParseError` when the document is not a feed.
     """
     parsed = parse_feed(body, url, content_type)
-    return _store(cache_path).save_feed(feed_id, parsed, etag=etag, last_modified=last_modified)
+    store = _store(cache_path)
+    return store.save_feed(
+        feed_id, parsed, etag=etag, last_modified=last_modified, fresh_for=fresh_for
+    )
 
 
 def ready() -> bool:

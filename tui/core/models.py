@@ -72,6 +72,9 @@ class ParsedFeed:
     entries: tuple[ParsedEntry, ...] = ()
     warning: str = ""
     """Set when the document was not well-formed but items could still be read."""
+    ttl_seconds: int = 0
+    """How long the document says it may be cached (RSS ``<ttl>``, given in minutes);
+    0 when it does not say."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -253,7 +253,14 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         link=safe_url(feed.get("link"), url) or "",
         entries=entries,
         warning=f"feed is not well-formed: {problem}" if problem else "",
+        ttl_seconds=_ttl_seconds(feed.get("ttl")),
     )
+
+
+def _ttl_seconds(value: Any) -> int:
+    """RSS ``<ttl>`` (minutes) in seconds; 0 when missing or not a number."""
+    text = str(value or "").strip()
+    return int(text) * 60 if text.isdigit() and len(text) < 9 else 0
 
 
 def _json_date(value: Any) -> float | None:

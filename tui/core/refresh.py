@@ -46,6 +46,9 @@ INDEX_BATCH = 2000
 #: this many feeds wait to be parsed or saved. A smaller refresh stays in one lean process.
 HELPER_AFTER_BYTES = 32_000_000
 HELPER_BACKLOG = 4
+#: Longest a feed's own ``<ttl>`` or its server's max-age keeps it from being fetched
+#: (some servers give a month): a day, like Retry-After (and Miniflux's default).
+ASKS_AT_MOST = 86400
 #: WAL pages written between checkpoints on the refresh's connection (SQLite's default is
 #: 1000): fewer, larger checkpoints, each one a sync.
 WAL_PAGES = 4000
@@ -109,7 +112,8 @@ class Refresher:
         self._total = 0
         self._in_flight = asyncio.Semaphore(1)
         self._states: dict[str, tuple] = {}
-        self._fresh: list[int] = []
+        self._fresh: list[tuple[int, int]] = []
+        """Feeds answered 304: (id, max-age of the answer)."""
         self._saving = 0
         self._unindexed = 0
         self._received = 0
@@ -184,31 +188,28 @@ class Refresher:
     async def _refresh_feed(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
         name = feed.name or feed.url
         state = self._states.get(feed.url) or await self._db("feed_fetch_state", feed.url)
-        feed_id, etag, last_modified, last_fetched, not_before = state  # type: ignore[misc]
+        feed_id, etag, last_modified, last_fetched, not_before, asks = state  # type: ignore[misc]
         now = time.time()
-        interval = feed.interval_minutes
-        if interval is None:
-            interval = self.settings.feed_interval_minutes
         if not_before and now < not_before:
             return FeedOutcome(feed.url, name, skipped=True)
-        if not force and last_fetched and now - last_fetched < interval * 60:
+        if not force and last_fetched and now - last_fetched < self._interval(feed, asks):
             return FeedOutcome(feed.url, name, skipped=True)
         try:
             response = await fetcher.get(
                 feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT
             )
             if response.not_modified:
-                self._fresh.append(feed_id)
+                self._fresh.append((feed_id, response.fresh_for))
                 return FeedOutcome(feed.url, name, not_modified=True)
             body, url, content_type = response.body, response.url, response.content_type
-            etag, modified = response.etag, response.last_modified
+            etag, modified, fresh_for = response.etag, response.last_modified, response.fresh_for
             # Imported on the first feed that changed: a run of 304s never loads the parsers.
             from tui.core.parse import looks_like_html
 
             if looks_like_html(body, content_type):
                 body, url, content_type = await self._discover(fetcher, body, url)
             del response  # the body is the only large thing kept from here on
-            new = await self._ingest(feed_id, body, url, content_type, etag, modified)
+            new = await self._ingest(feed_id, body, url, content_type, etag, modified, fresh_for)
         except RetryLater as error:
             await self._db("record_failure", feed_id, str(error), error.not_before)
             raise
@@ -217,8 +218,24 @@ class Refresher:
             raise
         return FeedOutcome(feed.url, name, new=int(new))
 
+    def _interval(self, feed: FeedConfig, asks: int) -> float:
+        """Seconds between fetches of ``feed``: as configured, and no less than the feed
+        asks (its ``<ttl>`` or its server's max-age, up to :data:`ASKS_AT_MOST`) unless the
+        interval configured is 0, which fetches it every time."""
+        minutes = feed.interval_minutes
+        if minutes is None:
+            minutes = self.settings.feed_interval_minutes
+        return max(minutes * 60, min(asks, ASKS_AT_MOST)) if minutes > 0 else 0
+
     async def _ingest(
-        self, feed_id: int, body: bytes, url: str, content_type: str, etag: str, modified: str
+        self,
+        feed_id: int,
+        body: bytes,
+        url: str,
+        content_type: str,
+        etag: str,
+        modified: str,
+        fresh_for: int,
     ) -> int:
         """Parse ``body`` and store it (one transaction); return how many articles are new.
 
@@ -234,6 +251,7 @@ class Refresher:
             from tui.core.ingest import ingest
 
             args = (str(self.cache_path), feed_id, body, url, content_type, etag, modified)
+            args += (fresh_for,)
             try:
                 new = await loop.run_in_executor(pool, ingest, *args)
                 self.helped += pool is self._helper
@@ -256,7 +274,9 @@ class Refresher:
         del body
         self._saving += 1
         try:
-            saved = await self._db("save_feed", feed_id, parsed, etag=etag, last_modified=modified)
+            saved = await self._db(
+                "save_feed", feed_id, parsed, etag=etag, last_modified=modified, fresh_for=fresh_for
+            )
         finally:
             self._saving -= 1
         new = int(saved)  # type: ignore[call-overload]

@@ -152,8 +152,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # and each one's articles in its own index, not sorting every article (a page of
     # 100k sorted by feed took 65 ms at the top and ~500 near the end).
     ("CREATE INDEX feeds_by_name ON feeds(lower(coalesce(nullif(name, ''), title)))",),
+    # 7: how long a feed asks to be left alone: its document's RSS <ttl> and its server's
+    # Cache-Control max-age (seconds, 0: not said), kept apart since a 304 updates only
+    # the second.
+    (
+        "ALTER TABLE feeds ADD COLUMN ttl_seconds INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE feeds ADD COLUMN fresh_for INTEGER NOT NULL DEFAULT 0",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: What a refresh reads of a feed before fetching it (see :meth:`Store.feed_fetch_state`).
+FetchState = tuple[int, str, str, float | None, float | None, int]
+_FETCH_STATE = "id, etag, last_modified, last_fetched, not_before, max(ttl_seconds, fresh_for)"
 
 #: Dates more than this far ahead are treated as unknown (sorting by them would pin an item on top).
 FUTURE_SLACK = 2 * 86400
@@ -290,37 +301,34 @@ class Store:
         """One feed by URL."""
         return next((feed for feed in self.feeds(active_only=False) if feed.url == url), None)
 
-    def feed_fetch_state(self, url: str) -> tuple[int, str, str, float | None, float | None]:
-        """(id, etag, last_modified, last_fetched, not_before) for conditional requests."""
-        row = self.db.execute(
-            "SELECT id, etag, last_modified, last_fetched, not_before FROM feeds WHERE url = ?",
-            (url,),
-        ).fetchone()
+    def feed_fetch_state(self, url: str) -> FetchState:
+        """(id, etag, last_modified, last_fetched, not_before, asks_seconds) for conditional
+        requests and the feed's schedule (``asks_seconds``: the longer of its ``<ttl>`` and
+        its server's max-age, 0 if neither is said)."""
+        row = self.db.execute(f"SELECT {_FETCH_STATE} FROM feeds WHERE url = ?", (url,)).fetchone()
         if row is None:
             with self._write():
                 cursor = self.db.execute("INSERT INTO feeds(url) VALUES(?)", (url,))
-            return (cursor.lastrowid or 0, "", "", None, None)
+            return (cursor.lastrowid or 0, "", "", None, None, 0)
         return row
 
-    def feed_states(
-        self, urls: Sequence[str]
-    ) -> dict[str, tuple[int, str, str, float | None, float | None]]:
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FetchState]:
         """:meth:`feed_fetch_state` of every known feed in ``urls``, in one query."""
         rows = self.db.execute(
-            "SELECT url, id, etag, last_modified, last_fetched, not_before FROM feeds "
-            "WHERE url IN (SELECT value FROM json_each(?))",
+            f"SELECT url, {_FETCH_STATE} FROM feeds WHERE url IN (SELECT value FROM json_each(?))",
             (json.dumps(list(urls)),),
         ).fetchall()
         return {row[0]: tuple(row[1:]) for row in rows}  # type: ignore[misc]
 
-    def record_not_modified_many(self, feed_ids: Sequence[int]) -> None:
-        """:meth:`record_not_modified` for many feeds, in one transaction."""
+    def record_not_modified_many(self, fresh: Sequence[tuple[int, int]]) -> None:
+        """Feeds answered 304 (id, the answer's max-age): fresh, nothing to parse; one
+        transaction for all."""
         now = time.time()
         with self._write():
             self.db.executemany(
-                "UPDATE feeds SET last_error = '', last_fetched = ?, not_before = NULL "
-                "WHERE id = ?",
-                [(now, feed_id) for feed_id in feed_ids],
+                "UPDATE feeds SET last_error = '', last_fetched = ?, not_before = NULL, "
+                "fresh_for = ? WHERE id = ?",
+                [(now, fresh_for, feed_id) for feed_id, fresh_for in fresh],
             )
 
     def record_failure(self, feed_id: int, error: str, not_before: float | None = None) -> None:
@@ -334,14 +342,6 @@ class Store:
                 (error, not_before, feed_id),
             )
 
-    def record_not_modified(self, feed_id: int, not_before: float | None = None) -> None:
-        """A 304: the feed is fresh and nothing needs parsing."""
-        with self._write():
-            self.db.execute(
-                "UPDATE feeds SET last_error = '', last_fetched = ?, not_before = ? WHERE id = ?",
-                (time.time(), not_before, feed_id),
-            )
-
     def save_feed(
         self,
         feed_id: int,
@@ -349,9 +349,10 @@ class Store:
         *,
         etag: str = "",
         last_modified: str = "",
-        not_before: float | None = None,
+        fresh_for: int = 0,
     ) -> int:
         """Store a parsed feed in one transaction; return how many articles are new.
+        ``fresh_for``: the response's max-age (see :class:`~tui.core.fetch.Response`).
 
         Existing articles keep their read/starred state; articles the feed dropped stay.
         New and changed articles wait in ``search_pending`` for :meth:`update_search_index`.
@@ -379,7 +380,8 @@ class Store:
             new = self._queue_new(before)
             self.db.execute(
                 """UPDATE feeds SET title = ?, link = ?, etag = ?, last_modified = ?,
-                       last_fetched = ?, last_error = ?, not_before = ? WHERE id = ?""",
+                       last_fetched = ?, last_error = ?, not_before = NULL, ttl_seconds = ?,
+                       fresh_for = ? WHERE id = ?""",
                 (
                     parsed.title,
                     parsed.link,
@@ -387,7 +389,8 @@ class Store:
                     last_modified,
                     now,
                     parsed.warning,
-                    not_before,
+                    parsed.ttl_seconds,
+                    fresh_for,
                     feed_id,
                 ),
             )
