@@ -221,16 +221,46 @@ def test_feeds_list_shows_counts_last_refresh_and_errors(server: TestServer, con
         "TOTAL",
         "LAST",
         "REFRESH",
+        "NEXT",
         "STATUS",
         "URL",
     ]
     site_line = next(line for line in lines if line.startswith("Site"))
     assert site_line.split()[1:4] == ["TV", "2", "3"]
     assert " ok " in site_line and site_line.endswith(server.url("/feed.xml"))
+    assert " in 15 min " in site_line, "the default interval"
     assert site.last_fetched is not None
     gone_line = next(line for line in lines if line.startswith("Gone"))
     assert "error: HTTP 404 Not Found" in gone_line and "never" in gone_line
+    assert " due " in gone_line
     assert lines[-1] == "2 feeds, 1 failing"
+
+
+def test_feeds_list_says_when_a_feed_asks_for_a_longer_wait(
+    server: TestServer, config: Path
+) -> None:
+    """A feed's <ttl> or a server's Retry-After put its next fetch later than configured."""
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        "<ttl>120</ttl><item><title>A</title><link>https://example.com/a</link></item>"
+        "</channel></rss>"
+    )
+    server.routes["/ttl.xml"] = Route(body=rss.encode())
+    server.routes["/busy.xml"] = Route(status=429, headers={"Retry-After": "3000"})
+    config.write_text(
+        "[settings]\nrefresh_on_start = false\n\n"
+        f'[[feeds]]\nname = "Slow"\nurl = "{server.url("/ttl.xml")}"\n\n'
+        f'[[feeds]]\nname = "Busy"\nurl = "{server.url("/busy.xml")}"\n\n'
+        f'[[feeds]]\nname = "Site"\nurl = "{server.url("/feed.xml")}"\n',
+        encoding="utf-8",
+    )
+    assert run(config, "refresh").returncode == 0
+    lines = {line.split()[0]: line for line in run(config, "feeds", "list").stdout.splitlines()}
+    assert " in 120 min (feed asks) " in lines["Slow"]
+    assert " in 50 min (server asks) " in lines["Busy"]
+    assert " in 15 min " in lines["Site"] and "asks" not in lines["Site"]
+    refreshed = run(config, "refresh")
+    assert "3 not due" in refreshed.stdout, refreshed.stdout
 
 
 def test_feeds_remove_by_url_or_name(config: Path) -> None:

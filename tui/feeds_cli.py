@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,8 @@ from tui.core.sanitize import clean_line
 
 if TYPE_CHECKING:
     from tui.cli import Context
+    from tui.config import FeedConfig, Settings
+    from tui.core.models import FeedState
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -31,7 +34,7 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     add.add_argument(
         "--no-check", action="store_true", help="add the URL as given, without fetching it"
     )
-    actions.add_parser("list", help="feeds with unread counts, last refresh and last error")
+    actions.add_parser("list", help="feeds with unread counts, last and next refresh, last error")
     remove = actions.add_parser("remove", help="remove a feed (by URL or exact name)")
     remove.add_argument("url", metavar="URL", help="feed URL or name")
 
@@ -87,7 +90,8 @@ def cmd_remove(context: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(context: Context, args: argparse.Namespace) -> int:
-    """One line per configured feed: name, section, unread/total, last refresh, status, URL."""
+    """One line per configured feed: name, section, unread/total, last refresh, when the
+    next refresh fetches it, status, URL."""
     from tui.core.timefmt import long_date
 
     store = context.open_store()
@@ -95,7 +99,8 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         known = {feed.url: feed for feed in store.feeds()}
     finally:
         store.close()
-    rows = [("NAME", "SECTION", "UNREAD", "TOTAL", "LAST REFRESH", "STATUS", "URL")]
+    rows = [("NAME", "SECTION", "UNREAD", "TOTAL", "LAST REFRESH", "NEXT", "STATUS", "URL")]
+    now = time.time()
     for feed in context.config.feeds:
         state = known.get(feed.url)
         name = clean_line(feed.name or (state.title if state else "") or feed.url, 40)
@@ -104,19 +109,39 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         status = f"error: {error}" if error else ("ok" if state and state.last_fetched else "-")
         unread, total = (state.unread, state.total) if state else (0, 0)
         section = clean_line(feed.section, 20) or "-"
-        rows.append((name, section, str(unread), str(total), refreshed, status, feed.url))
-    widths = [max(len(row[n]) for row in rows) for n in range(6)]
+        upcoming = _next_fetch(feed, state, context.config.settings, now)
+        rows.append((name, section, str(unread), str(total), refreshed, upcoming, status, feed.url))
+    widths = [max(len(row[n]) for row in rows) for n in range(7)]
     for row in rows:
         cells = [
             cell.rjust(w) if n in (2, 3) else cell.ljust(w)
-            for n, (cell, w) in enumerate(zip(row[:6], widths, strict=True))
+            for n, (cell, w) in enumerate(zip(row[:7], widths, strict=True))
         ]
-        print("  ".join([*cells, row[6]]).rstrip())
+        print("  ".join([*cells, row[7]]).rstrip())
     failing = sum(
         1 for feed in context.config.feeds if known.get(feed.url) and known[feed.url].last_error
     )
     print(f"{len(context.config.feeds)} feeds, {failing} failing")
     return 0
+
+
+def _next_fetch(feed: FeedConfig, state: FeedState | None, settings: Settings, now: float) -> str:
+    """``due``, or ``in 40 min`` and why when it is not the interval configured: the
+    server's back-off, or the feed's own ``<ttl>`` / max-age."""
+    from tui.core.schedule import due_at, fetch_interval
+    from tui.core.timefmt import duration
+
+    if state is None:
+        return "due"
+    due = due_at(feed, settings, state.last_fetched, state.not_before, state.asks_seconds)
+    if due <= now:
+        return "due"
+    text = f"in {duration(due - now)}"
+    if state.not_before and due == state.not_before:
+        return f"{text} (server asks)"
+    if fetch_interval(feed, settings, state.asks_seconds) > fetch_interval(feed, settings, 0):
+        return f"{text} (feed asks)"
+    return text
 
 
 def cmd_import(context: Context, args: argparse.Namespace) -> int:

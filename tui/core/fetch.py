@@ -45,6 +45,7 @@ from urllib3.response import BaseHTTPResponse
 from tui import __version__
 from tui.core.errors import FetchError
 from tui.core.sanitize import clean_line, safe_url
+from tui.core.timefmt import duration
 
 USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/project/tvnews/)"
 
@@ -544,12 +545,12 @@ def _refuse(response: BaseHTTPResponse, limit: int) -> None:
     if status in (429, 503) and "retry-after" in response.headers:
         wait = _retry_after(response.headers["retry-after"])
         raise RetryLater(
-            f"HTTP {status} {reason}; server asks to retry in {_duration(wait)}",
+            f"HTTP {status} {reason}; server asks to retry in {duration(wait)}",
             time.time() + wait,
         )
     if status == 429:  # "too many requests", with no time given
         raise RetryLater(
-            f"HTTP 429 {reason}; trying again in {_duration(BACK_OFF_429)}",
+            f"HTTP 429 {reason}; trying again in {duration(BACK_OFF_429)}",
             time.time() + BACK_OFF_429,
         )
     if status >= 400:
@@ -675,11 +676,3 @@ def _first_line(error: BaseException) -> str:
 
 def _size(count: int) -> str:
     return f"{count / 1_000_000:.0f} MB" if count >= 1_000_000 else f"{count // 1000} kB"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

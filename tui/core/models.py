@@ -92,6 +92,10 @@ class FeedState:
     last_error: str = ""
     unread: int = 0
     total: int = 0
+    not_before: float | None = None
+    """Not fetched before this time: the server asked to back off (Retry-After, 429)."""
+    asks_seconds: int = 0
+    """How long the feed asks to be left alone: its ``<ttl>`` or its server's max-age."""
 
     @property
     def display_name(self) -> str:

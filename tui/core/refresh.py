@@ -25,6 +25,7 @@ from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError, ParseError, TvnewsError
 from tui.core.fetch import Fetcher, Limits, RetryLater
 from tui.core.models import FeedOutcome, RefreshSummary
+from tui.core.schedule import due_at
 from tui.core.store import Store
 
 if TYPE_CHECKING:
@@ -46,9 +47,6 @@ INDEX_BATCH = 2000
 #: this many feeds wait to be parsed or saved. A smaller refresh stays in one lean process.
 HELPER_AFTER_BYTES = 32_000_000
 HELPER_BACKLOG = 4
-#: Longest a feed's own ``<ttl>`` or its server's max-age keeps it from being fetched
-#: (some servers give a month): a day, like Retry-After (and Miniflux's default).
-ASKS_AT_MOST = 86400
 #: WAL pages written between checkpoints on the refresh's connection (SQLite's default is
 #: 1000): fewer, larger checkpoints, each one a sync.
 WAL_PAGES = 4000
@@ -189,10 +187,8 @@ class Refresher:
         name = feed.name or feed.url
         state = self._states.get(feed.url) or await self._db("feed_fetch_state", feed.url)
         feed_id, etag, last_modified, last_fetched, not_before, asks = state  # type: ignore[misc]
-        now = time.time()
-        if not_before and now < not_before:
-            return FeedOutcome(feed.url, name, skipped=True)
-        if not force and last_fetched and now - last_fetched < self._interval(feed, asks):
+        due = due_at(feed, self.settings, last_fetched, not_before, asks, force=force)
+        if time.time() < due:
             return FeedOutcome(feed.url, name, skipped=True)
         try:
             response = await fetcher.get(
@@ -217,15 +213,6 @@ class Refresher:
             await self._db("record_failure", feed_id, str(error))
             raise
         return FeedOutcome(feed.url, name, new=int(new))
-
-    def _interval(self, feed: FeedConfig, asks: int) -> float:
-        """Seconds between fetches of ``feed``: as configured, and no less than the feed
-        asks (its ``<ttl>`` or its server's max-age, up to :data:`ASKS_AT_MOST`) unless the
-        interval configured is 0, which fetches it every time."""
-        minutes = feed.interval_minutes
-        if minutes is None:
-            minutes = self.settings.feed_interval_minutes
-        return max(minutes * 60, min(asks, ASKS_AT_MOST)) if minutes > 0 else 0
 
     async def _ingest(
         self,

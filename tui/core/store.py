@@ -276,7 +276,8 @@ class Store:
             f"""SELECT f.id, f.url, f.title, f.name, f.section, f.etag, f.last_modified,
                    f.last_fetched, f.last_error,
                    (SELECT count(*) FROM articles a WHERE a.feed_id = f.id AND a.read = 0),
-                   (SELECT count(*) FROM articles a WHERE a.feed_id = f.id)
+                   (SELECT count(*) FROM articles a WHERE a.feed_id = f.id),
+                   f.not_before, max(f.ttl_seconds, f.fresh_for)
             FROM feeds f {"WHERE f.active = 1" if active_only else ""}
             ORDER BY lower(coalesce(nullif(f.name, ''), nullif(f.title, ''), f.url))"""
         ).fetchall()

@@ -37,3 +37,12 @@ def long_date(timestamp: float | None) -> str:
         return datetime.fromtimestamp(timestamp).strftime("%a %d %b %Y %H:%M")
     except (OverflowError, OSError, ValueError):
         return ""
+
+
+def duration(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``2.5 h``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,40 @@
+"""When a feed is due: the configured interval, what the feed asks, and server back-offs.
+
+Shared by the refresh (which skips feeds not due) and ``tvnews feeds list`` (which says
+when each one is due next), so both read the same rule.
+"""
+
+from __future__ import annotations
+
+from tui.config import FeedConfig, Settings
+
+#: Longest a feed's own ``<ttl>`` or its server's max-age keeps it from being fetched
+#: (some servers give a month): a day, like Retry-After (and Miniflux's default).
+ASKS_AT_MOST = 86400
+
+
+def fetch_interval(feed: FeedConfig, settings: Settings, asks: int) -> float:
+    """Seconds between fetches of ``feed``: as configured, and no less than the feed asks
+    (``asks``: its ``<ttl>`` or its server's max-age, up to :data:`ASKS_AT_MOST`) unless
+    the interval configured is 0, which fetches it every time."""
+    minutes = feed.interval_minutes
+    if minutes is None:
+        minutes = settings.feed_interval_minutes
+    return max(minutes * 60, min(asks, ASKS_AT_MOST)) if minutes > 0 else 0
+
+
+def due_at(
+    feed: FeedConfig,
+    settings: Settings,
+    last_fetched: float | None,
+    not_before: float | None,
+    asks: int,
+    *,
+    force: bool = False,
+) -> float:
+    """When ``feed`` may be fetched next (0: any time). ``force`` (``r`` in the app,
+    ``refresh --force``) skips the interval, never a server's Retry-After."""
+    due = not_before or 0.0
+    if not force and last_fetched:
+        due = max(due, last_fetched + fetch_interval(feed, settings, asks))
+    return due
