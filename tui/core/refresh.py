@@ -237,8 +237,8 @@ class Refresher:
 
             from tui.core.ingest import ingest
 
-            args = (str(self.cache_path), feed_id, body, url, content_type, etag, modified)
-            args += (fresh_for,)
+            path = str(self.cache_path)
+            args = (path, feed_id, body, url, content_type, etag, modified, fresh_for)
             try:
                 new = await loop.run_in_executor(pool, ingest, *args)
                 self.helped += pool is self._helper
