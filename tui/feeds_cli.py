@@ -18,8 +18,6 @@ from tui.core.sanitize import clean_line
 
 if TYPE_CHECKING:
     from tui.cli import Context
-    from tui.config import FeedConfig, Settings
-    from tui.core.models import FeedState
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,6 +90,7 @@ def cmd_remove(context: Context, args: argparse.Namespace) -> int:
 def cmd_list(context: Context, args: argparse.Namespace) -> int:
     """One line per configured feed: name, section, unread/total, last refresh, when the
     next refresh fetches it, status, URL."""
+    from tui.core.schedule import next_fetch
     from tui.core.timefmt import long_date
 
     store = context.open_store()
@@ -109,7 +108,7 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
         status = f"error: {error}" if error else ("ok" if state and state.last_fetched else "-")
         unread, total = (state.unread, state.total) if state else (0, 0)
         section = clean_line(feed.section, 20) or "-"
-        upcoming = _next_fetch(feed, state, context.config.settings, now)
+        upcoming = next_fetch(feed, context.config.settings, state, now)
         rows.append((name, section, str(unread), str(total), refreshed, upcoming, status, feed.url))
     widths = [max(len(row[n]) for row in rows) for n in range(7)]
     for row in rows:
@@ -123,25 +122,6 @@ def cmd_list(context: Context, args: argparse.Namespace) -> int:
     )
     print(f"{len(context.config.feeds)} feeds, {failing} failing")
     return 0
-
-
-def _next_fetch(feed: FeedConfig, state: FeedState | None, settings: Settings, now: float) -> str:
-    """``due``, or ``in 40 min`` and why when it is not the interval configured: the
-    server's back-off, or the feed's own ``<ttl>`` / max-age."""
-    from tui.core.schedule import due_at, fetch_interval
-    from tui.core.timefmt import duration
-
-    if state is None:
-        return "due"
-    due = due_at(feed, settings, state.last_fetched, state.not_before, state.asks_seconds)
-    if due <= now:
-        return "due"
-    text = f"in {duration(due - now)}"
-    if state.not_before and due == state.not_before:
-        return f"{text} (server asks)"
-    if fetch_interval(feed, settings, state.asks_seconds) > fetch_interval(feed, settings, 0):
-        return f"{text} (feed asks)"
-    return text
 
 
 def cmd_import(context: Context, args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ when each one is due next), so both read the same rule.
 from __future__ import annotations
 
 from tui.config import FeedConfig, Settings
+from tui.core.models import FeedState
+from tui.core.timefmt import duration
 
 #: Longest a feed's own ``<ttl>`` or its server's max-age keeps it from being fetched
 #: (some servers give a month): a day, like Retry-After (and Miniflux's default).
@@ -38,3 +40,20 @@ def due_at(
     if not force and last_fetched:
         due = max(due, last_fetched + fetch_interval(feed, settings, asks))
     return due
+
+
+def next_fetch(feed: FeedConfig, settings: Settings, state: FeedState | None, now: float) -> str:
+    """When a refresh fetches ``feed`` next, for people: ``due``, or ``in 40 min`` and why
+    when later than configured: ``(server asks)`` for a back-off, ``(feed asks)`` for its
+    ``<ttl>`` / max-age."""
+    if state is None:
+        return "due"
+    due = due_at(feed, settings, state.last_fetched, state.not_before, state.asks_seconds)
+    if due <= now:
+        return "due"
+    text = f"in {duration(due - now)}"
+    if state.not_before and due == state.not_before:
+        return f"{text} (server asks)"
+    if fetch_interval(feed, settings, state.asks_seconds) > fetch_interval(feed, settings, 0):
+        return f"{text} (feed asks)"
+    return text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -53,9 +53,13 @@ class FeedHealthScreen(ModalScreen[int | None]):
         Binding("enter", "show_feed", "Show feed", id="health.show"),
     ]
 
-    def __init__(self, feeds: Sequence[FeedState]) -> None:
+    def __init__(
+        self, feeds: Sequence[FeedState], next_fetch: Callable[[FeedState], str] | None = None
+    ) -> None:
         super().__init__()
         self.rows = health_rows(feeds)
+        self.next_fetch = next_fetch or (lambda feed: "")
+        """When a refresh fetches a feed next (``due``, ``in 40 min (feed asks)``)."""
 
     def compose(self) -> ComposeResult:
         failing = sum(1 for _, status in self.rows if status == "failing")
@@ -68,7 +72,7 @@ class FeedHealthScreen(ModalScreen[int | None]):
             table: DataTable[Text] = DataTable(
                 id="health-table", cursor_type="row", zebra_stripes=True
             )
-            table.add_columns("Status", "Feed", "Unread", "Last refresh", "Problem")
+            table.add_columns("Status", "Feed", "Unread", "Last refresh", "Next", "Problem")
             self._add_rows(table, 0, FIRST_ROWS)
             yield table
 
@@ -94,6 +98,7 @@ class FeedHealthScreen(ModalScreen[int | None]):
                 Text(clean_line(feed.display_name, 40)),
                 Text(f"{feed.unread}/{feed.total}", justify="right"),
                 Text(_ago(feed.last_fetched)),
+                Text(self.next_fetch(feed)),
                 Text(clean_line(feed.last_error, 200)),
                 key=str(feed.id),
             )

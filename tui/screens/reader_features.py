@@ -566,9 +566,17 @@ class ReaderFeatures:
 
     def action_feed_health(self: MainScreen) -> None:
         """E: every feed with its status; Enter on one shows its articles."""
+        from tui.core.schedule import next_fetch
         from tui.screens.health import FeedHealthScreen
 
-        self.app.push_screen(FeedHealthScreen(self.store.feeds()), self._health_closed)
+        configured = {feed.url: feed for feed in self.config.feeds}
+        settings, now = self.settings, time.time()
+
+        def next_of(feed: FeedState) -> str:
+            config = configured.get(feed.url)
+            return next_fetch(config, settings, feed, now) if config else ""
+
+        self.app.push_screen(FeedHealthScreen(self.store.feeds(), next_of), self._health_closed)
 
     def _health_closed(self: MainScreen, feed_id: int | None) -> None:
         if feed_id is not None:
