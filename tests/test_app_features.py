@@ -769,3 +769,65 @@ async def test_an_empty_view_says_why(server: TestServer, tmp_path: Path) -> Non
         await wait_for(pilot, lambda: articles.total == 0)
         assert "No unread articles. Press r to refresh." in screen_text(app)
         assert "No articles yet" not in screen_text(app)
+
+
+def _space_app(tmp_path: Path) -> tuple[TvnewsApp, int]:
+    """Three articles, newest first: Long (80 paragraphs), Read (read already), Short;
+    with the id of Read. No links, so opening one fetches nothing."""
+    from tests.conftest import write_config
+    from tui.core.models import ParsedEntry, ParsedFeed
+
+    url = "http://127.0.0.1:9/space.xml"
+    config = write_config(tmp_path / "feeds.toml", [("Space", url)])
+    cache = default_cache_path(tmp_path / "data")
+    store = Store(cache)
+    store.sync_feeds([(url, "Space", "")])
+    long_text = "".join(f"<p>Paragraph {n} of the long one.</p>" for n in range(80))
+    entries = (
+        ParsedEntry("a", "", "Short", "", 1.7e9, "<p>Only a line.</p>", ""),
+        ParsedEntry("b", "", "Read", "", 1.7e9 + 1, "<p>Read already.</p>", ""),
+        ParsedEntry("c", "", "Long", "", 1.7e9 + 2, long_text, ""),
+    )
+    store.save_feed(store.feed_fetch_state(url)[0], ParsedFeed("Space", "", entries))
+    read = next(row.id for row in store.rows(ListQuery(), 0, 3) if row.title == "Read")
+    store.set_read([read], True)
+    store.close()
+    return TvnewsApp(load_config(config), cache), read
+
+
+async def test_space_pages_through_an_article_then_opens_the_next_unread(tmp_path: Path) -> None:
+    """Space scrolls the article a page at a time and, at its end, opens the next unread
+    article (a read one in between is passed over), as mutt and slrn do."""
+    app, read = _space_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one(ReadingPane)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "Paragraph 0 of the long one." in pane.markdown)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: pane.scroll_y > 0)
+        assert "Paragraph 0" in pane.markdown, "a page further, in the same article"
+        for _ in range(20):  # to its end, then one more
+            if pane.scroll_y >= pane.max_scroll_y:
+                break
+            await pilot.press("space")
+            await pilot.pause()
+        await pilot.press("space")
+        await wait_for(pilot, lambda: "Only a line." in pane.markdown)
+        assert main(app).article_list.current_id != read
+        await pilot.press("space")  # the end again: nothing unread is left
+        await wait_for(pilot, lambda: "No more unread articles." in notified(app))
+
+
+async def test_space_typed_with_the_enter_that_opens_a_long_article_scrolls_it(
+    tmp_path: Path,
+) -> None:
+    """Enter and Space as a fast typist sends them, in one read: Space sees the long
+    article's length, not the short text shown before it, and scrolls it."""
+    app, _ = _space_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one(ReadingPane)
+        await pilot.pause()
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("space", " "))
+        await wait_for(pilot, lambda: pane.scroll_y > 0)
+        assert "Paragraph 0 of the long one." in pane.markdown

@@ -143,7 +143,7 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("n", "next_unread", "Next unread", id="next_unread"),
         Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
-        Binding("space", "page_article", "Scroll article", show=False, id="scroll_article"),
+        Binding("space", "page_article", "Scroll / next unread", show=False, id="scroll_article"),
         Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
         Binding("s", "toggle_star", "Star", id="toggle_star"),
         Binding("o", "open_browser", "Browser", id="open_browser"),
@@ -641,7 +641,13 @@ class MainScreen(CollectAfterFrames, ReaderFeatures, SearchFeature, SameLinesUnt
         self._unread(-1)
 
     def action_page_article(self) -> None:
-        self.query_one(ReadingPane).scroll_page_down(animate=False)
+        """Space: the article's next page; at its end, the next unread article (as in
+        mutt and slrn: Space reads through everything)."""
+        pane = self.query_one(ReadingPane)
+        if pane.at_end():
+            self._unread(1)
+        else:
+            pane.scroll_page_down(animate=False)
 
     def action_focus_list(self) -> None:
         """Esc: back to the list; in the list, Esc clears a search."""

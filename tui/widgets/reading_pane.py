@@ -124,6 +124,13 @@ class ReadingPane(StyledOncePerPaint, KeptScrollBars, ScrollView, can_focus=True
         """The lines as rendered now, as plain text."""
         return [strip.text for strip in self._lines]
 
+    def at_end(self) -> bool:
+        """Whether the last line is in view (laid out first if a new text waits for it, so
+        a key pressed right after an open sees the new text's length)."""
+        if self._relayout_due:
+            self._render_now()
+        return self.scroll_y >= self.max_scroll_y
+
     @property
     def text_width(self) -> int:
         """The width the text is set in now."""
