@@ -147,3 +147,38 @@ async def test_imports_for_opening_run_right_after_the_first_frame(tmp_path: Pat
             if pane.markdown:
                 break
         assert pane.markdown.startswith("# tvnews"), "the welcome text came while keys did"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.skipif(not TUI_DRIVE.is_file(), reason="../shared/tools/tui_drive.py is missing")
+def test_ctrl_z_suspends_to_the_shell_and_fg_brings_it_back(tmp_path: Path) -> None:
+    """As in any terminal program started from an interactive shell."""
+    app = long_list_app(tmp_path, 30)
+    command = (
+        f"{sys.executable} -m tui.cli --config {app.config.path} --data-dir {app.cache_path.parent}"
+    )
+    steps = [
+        "sleep 0.3",
+        f"type {command}",
+        "keys Enter",
+        "wait Article 29 10",
+        "keys C-z",
+        "wait Stopped 5",
+        "refuse Article 29",
+        "type fg",
+        "keys Enter",
+        "wait Article 29 5",
+        "keys q",
+        "gone Article 29 10",
+        "type exit",
+        "keys Enter",
+    ]
+    scenario = tmp_path / "scenario.txt"
+    scenario.write_text("\n".join(steps) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(TUI_DRIVE), "script", str(scenario), "--", "bash", "--norc", "-i"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]

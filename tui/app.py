@@ -54,6 +54,7 @@ class TvnewsApp(App[None]):
         Binding("q", "back_or_quit", "Quit", id="quit"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+c", "quit", "Quit now", show=False, priority=True, id="quit_now"),
+        Binding("ctrl+z", "suspend_process", "Suspend to the shell", show=False, id="suspend"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="prev_pane"),
         Binding(

@@ -18,19 +18,23 @@ KEY_NAMES = {
     "escape": "Esc",
     "pagedown": "PgDn",
     "pageup": "PgUp",
-    "ctrl+p": "Ctrl+P",
     "tab": "Tab",
     "shift+tab": "Shift+Tab",
     "slash": "/",
     "backslash": "\\",
     "plus": "+",
-    "ctrl+c": "Ctrl+C",
 }
 
 
 def key_text(keys: str) -> str:
-    """``j,down`` -> ``j / down`` with friendly names."""
-    return " / ".join(KEY_NAMES.get(key.strip(), key.strip()) for key in keys.split(","))
+    """``j,down`` -> ``j / down`` with friendly names (``ctrl+z`` -> ``Ctrl+Z``)."""
+    return " / ".join(_key_name(key.strip()) for key in keys.split(","))
+
+
+def _key_name(key: str) -> str:
+    if key.startswith("ctrl+") and len(key) == 6:
+        return f"Ctrl+{key[-1].upper()}"
+    return KEY_NAMES.get(key, key)
 
 
 def binding_rows(
