@@ -1,7 +1,7 @@
 """When a feed is due: the configured interval, what the feed asks, and server back-offs.
 
-Shared by the refresh (which skips feeds not due) and ``tvnews feeds list`` (which says
-when each one is due next), so both read the same rule.
+Shared by the refresh (which skips feeds not due), ``tvnews feeds list`` and feed health
+(which say when each one is due next), so all read the same rule.
 """
 
 from __future__ import annotations

@@ -206,7 +206,7 @@ class ArticleList(ThumbRepaintsWhenItMoves, KeptScrollBars, ScrollView, can_focu
     @property
     def current_id(self) -> int | None:
         """The id of the article under the cursor (None: no row there)."""
-        row = self.row(self.cursor)
+        row = self.current
         return row.id if row is not None else None
 
     # -- cursor ---------------------------------------------------------------------------
