@@ -709,6 +709,10 @@ def test_lead_image_is_the_first_real_picture_with_its_caption() -> None:
     )
     assert lead_image('<img src="javascript:alert(1)">', "https://s.example/") is None
     assert lead_image("<p>no picture</p>", "https://s.example/") is None
+    # A width in digits int() refuses is no size at all (it raised).
+    assert lead_image('<img src="/w.png" width="²">', "https://s.example/") == LeadImage(
+        "https://s.example/w.png", ""
+    )
 
 
 async def test_without_picture_support_the_caption_stays_in_the_text(

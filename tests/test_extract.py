@@ -144,6 +144,13 @@ def test_lists_nested_and_numbered() -> None:
     assert "ordered_list_open" in {t.type for t in tokens(md)}
 
 
+@pytest.mark.parametrize(("start", "first"), [("0", "0."), ("²", "1."), ("٣", "1."), ("x", "1.")])
+def test_a_list_start_that_is_not_a_number_counts_from_one(start: str, first: str) -> None:
+    """``str.isdigit`` takes "²", which ``int`` refuses: such a start raised."""
+    md, _ = html_to_markdown(f"<ol start='{start}'><li>a</li><li>b</li></ol>")
+    assert md.startswith(f"{first} a")
+
+
 def test_blockquote_pre_and_code() -> None:
     html = (
         "<blockquote><p>q1</p><p>q2</p></blockquote><pre>a = `x`\n  b</pre>"

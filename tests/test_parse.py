@@ -95,7 +95,8 @@ def _rss_with_ttl(ttl: str, encoding: str = "utf-8") -> bytes:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"], ids=["fast-path", "feedparser"])
 @pytest.mark.parametrize(
-    ("ttl", "seconds"), [("60", 3600), (" 5 ", 300), ("soon", 0), ("-5", 0), ("", 0)]
+    ("ttl", "seconds"),
+    [("60", 3600), (" 5 ", 300), ("soon", 0), ("-5", 0), ("", 0), ("²", 0)],
 )
 def test_rss_ttl_is_read_in_seconds(encoding: str, ttl: str, seconds: int) -> None:
     assert parse_feed(_rss_with_ttl(ttl, encoding), "https://example.com/feed").ttl_seconds == (

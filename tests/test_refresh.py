@@ -173,3 +173,21 @@ def test_a_304_says_how_long_it_stays_fresh(server: TestServer, tmp_path: Path) 
     store = Store(cache)
     assert store.feed_fetch_state(server.url("/feed.xml"))[5] == 0
     store.close()
+
+
+def test_cache_headers_in_digits_int_refuses_ask_for_nothing(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """``str.isdigit`` takes "²", which ``int`` refuses: the fetch failed on such a header."""
+    server.routes["/odd.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=²"})
+    server.routes["/age.xml"] = Route(
+        body=_rss(), headers={"Cache-Control": "max-age=600", "Age": "²"}
+    )
+    configured = [FeedConfig(url=server.url(p), name=p) for p in ("/odd.xml", "/age.xml")]
+    cache = tmp_path / "cache.sqlite3"
+    summary = refresh(cache, configured, SETTINGS)
+    assert [outcome.error for outcome in summary.outcomes] == ["", ""]
+    store = Store(cache)
+    asks = [store.feed_fetch_state(server.url(p))[5] for p in ("/odd.xml", "/age.xml")]
+    store.close()
+    assert asks == [0, 600]

@@ -413,8 +413,8 @@ def test_http_errors_are_named(
 @pytest.mark.parametrize("status", [429, 503])
 @pytest.mark.parametrize(
     ("retry_after", "seconds"),
-    [("120", 120), ("DATE+600", 600), ("99999999", 86400), ("soon", 60)],
-    ids=["seconds", "http-date", "capped-at-a-day", "unreadable"],
+    [("120", 120), ("DATE+600", 600), ("99999999", 86400), ("soon", 60), ("²", 60)],
+    ids=["seconds", "http-date", "capped-at-a-day", "unreadable", "not-ascii-digits"],
 )
 def test_retry_after_is_respected(
     server: TestServer, tmp_path: Path, status: int, retry_after: str, seconds: float

@@ -44,7 +44,7 @@ from urllib3.response import BaseHTTPResponse
 
 from tui import __version__
 from tui.core.errors import FetchError
-from tui.core.sanitize import clean_line, safe_url
+from tui.core.sanitize import clean_line, safe_url, whole_number
 from tui.core.timefmt import duration
 
 USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/project/tvnews/)"
@@ -493,10 +493,8 @@ def _fresh_for(response: BaseHTTPResponse) -> int:
         if name in ("no-cache", "no-store"):
             return 0
         if name == "max-age":
-            value = value.strip().strip('"')
-            max_age = int(value) if value.isdigit() and len(value) < 12 else 0
-    age = response.headers.get("age", "").strip()
-    return max(max_age - (int(age) if age.isdigit() and len(age) < 12 else 0), 0)
+            max_age = whole_number(value.strip().strip('"'), 11) or 0
+    return max(max_age - (whole_number(response.headers.get("age"), 11) or 0), 0)
 
 
 def _keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> None:
@@ -555,9 +553,9 @@ def _refuse(response: BaseHTTPResponse, limit: int) -> None:
         )
     if status >= 400:
         raise FetchError(f"HTTP {status} {reason}".strip())
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise FetchError(f"too large: {_size(int(declared))} (limit {_size(limit)})")
+    declared = whole_number(response.headers.get("content-length"), 30)
+    if declared is not None and declared > limit:
+        raise FetchError(f"too large: {_size(declared)} (limit {_size(limit)})")
 
 
 class _Decoder:
@@ -620,8 +618,8 @@ class _Decoder:
 
 def _retry_after(value: str) -> float:
     value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
+    if (number := whole_number(value, 30)) is not None:
+        seconds = float(number)
     else:
         try:
             seconds = email.utils.parsedate_to_datetime(value).timestamp() - time.time()

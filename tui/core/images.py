@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
-from tui.core.sanitize import clean_line, safe_url
+from tui.core.sanitize import clean_line, safe_url, whole_number
 
 #: Largest image body fetched for inline display.
 MAX_IMAGE_BYTES = 5_000_000
@@ -24,8 +24,8 @@ class LeadImage:
 def _tiny(img: etree._Element) -> bool:
     """Tracking pixels and spacers declare a width or height of a few pixels."""
     for name in ("width", "height"):
-        value = (img.get(name) or "").strip().rstrip("px")
-        if value.isdigit() and int(value) <= 4:
+        value = whole_number((img.get(name) or "").strip().rstrip("px"), 30)
+        if value is not None and value <= 4:
             return True
     return False
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import lxml.etree as etree
 import lxml.html
 
-from tui.core.sanitize import clean_line, clean_text, safe_url
+from tui.core.sanitize import clean_line, clean_text, safe_url, whole_number
 
 
 def _words(names: str) -> frozenset[str]:
@@ -327,7 +327,8 @@ class MarkdownWriter:
         elif tag in ("ul", "ol", "menu", "dir"):
             self.flush()
             first = el.get("start", "1") if tag == "ol" else ""
-            number = int(first) if first.isdigit() and len(first) < 9 else 1
+            number = whole_number(first, 8)
+            number = 1 if number is None else number
             self._lists.append([number if tag == "ol" else -1, 0])
             action = (self._end_list, None)
         elif tag == "li":

@@ -20,7 +20,7 @@ from typing import Any
 from tui.core.errors import ParseError
 from tui.core.fastrss import parse_rss
 from tui.core.models import ParsedEntry, ParsedFeed
-from tui.core.sanitize import clean_line, safe_url
+from tui.core.sanitize import clean_line, safe_url, whole_number
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
 #: Entries kept from one document; a feed with more is cut (newest usually come first).
@@ -259,8 +259,8 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
 
 def _ttl_seconds(value: Any) -> int:
     """RSS ``<ttl>`` (minutes) in seconds; 0 when missing or not a number."""
-    text = str(value or "").strip()
-    return int(text) * 60 if text.isdigit() and len(text) < 9 else 0
+    minutes = whole_number(str(value or ""), 8)
+    return minutes * 60 if minutes is not None else 0
 
 
 def _json_date(value: Any) -> float | None:

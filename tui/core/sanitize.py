@@ -93,6 +93,17 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     return url
 
 
+def whole_number(text: str | None, digits: int = 9) -> int | None:
+    """``text`` (spaces around it allowed) as a whole number written with at most
+    ``digits`` ASCII digits; None for anything else. Not ``str.isdigit``: it also takes
+    "²" and other digits ``int`` refuses, so a header or an attribute holding one made
+    ``int`` raise."""
+    text = (text or "").strip()
+    if not text or len(text) > digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def short_url(text: str) -> str:
     """``text`` without an http(s) scheme and ``www.``: a feed known only by its URL, in a
     narrow column ("example.com/feed.xml", not "http://exa…")."""
