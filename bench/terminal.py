@@ -72,7 +72,8 @@ def store_views(data: Path) -> list[report.ViewFigure]:
     from tui.screens.main import StoreRows
 
     store = Store(data / "cache.sqlite3")
-    feed = store.feeds()[len(store.feeds()) // 2].id
+    feeds = store.feeds()
+    feed = feeds[len(feeds) // 2].id
     views = {
         "all, by date": ListQuery(),
         "unread only": ListQuery(unread_only=True),
