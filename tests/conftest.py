@@ -35,6 +35,16 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def one_item_rss(ttl: str | None = None, encoding: str = "utf-8") -> bytes:
+    """An RSS 2.0 document of one item, with a ``<ttl>`` of ``ttl`` unless None."""
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
+        "<title>T</title><link>https://example.com/</link>"
+        f"{'' if ttl is None else f'<ttl>{ttl}</ttl>'}"
+        "<item><title>A</title><link>https://example.com/a</link></item></channel></rss>"
+    ).encode(encoding)
+
+
 def write_config(path: Path, feeds: list[tuple[str, str]], settings: str = "") -> Path:
     """Write a feeds.toml with (name, url) feeds; refresh on start off unless ``settings`` says."""
     lines = ["[settings]", "refresh_on_start = false", "auto_refresh_minutes = 0", settings, ""]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import refuse_page_saves
+from tests.conftest import one_item_rss, refuse_page_saves
 from tests.server import Route, TestServer
 from tui import __version__
 from tui.config import load_config, parse_config
@@ -240,12 +240,7 @@ def test_feeds_list_says_when_a_feed_asks_for_a_longer_wait(
     server: TestServer, config: Path
 ) -> None:
     """A feed's <ttl> or a server's Retry-After put its next fetch later than configured."""
-    rss = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
-        "<ttl>120</ttl><item><title>A</title><link>https://example.com/a</link></item>"
-        "</channel></rss>"
-    )
-    server.routes["/ttl.xml"] = Route(body=rss.encode())
+    server.routes["/ttl.xml"] = Route(body=one_item_rss("120"))
     server.routes["/busy.xml"] = Route(status=429, headers={"Retry-After": "3000"})
     config.write_text(
         "[settings]\nrefresh_on_start = false\n\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, one_item_rss
 from tui.core.errors import ParseError
 from tui.core.parse import parse_feed
 
@@ -84,22 +84,13 @@ def test_a_string_body_is_never_read_as_a_path_or_url(tmp_path) -> None:
         parse_feed(str(secret).encode(), "https://example.com/feed")
 
 
-def _rss_with_ttl(ttl: str, encoding: str = "utf-8") -> bytes:
-    return (
-        f'<?xml version="1.0" encoding="{encoding}"?><rss version="2.0"><channel>'
-        f"<title>T</title><link>https://example.com/</link><ttl>{ttl}</ttl>"
-        "<item><title>A</title><link>https://example.com/a</link></item>"
-        "</channel></rss>"
-    ).encode(encoding)
-
-
 @pytest.mark.parametrize("encoding", ["utf-8", "iso-8859-1"], ids=["fast-path", "feedparser"])
 @pytest.mark.parametrize(
     ("ttl", "seconds"),
     [("60", 3600), (" 5 ", 300), ("soon", 0), ("-5", 0), ("", 0), ("²", 0)],
 )
 def test_rss_ttl_is_read_in_seconds(encoding: str, ttl: str, seconds: int) -> None:
-    assert parse_feed(_rss_with_ttl(ttl, encoding), "https://example.com/feed").ttl_seconds == (
+    assert parse_feed(one_item_rss(ttl, encoding), "https://example.com/feed").ttl_seconds == (
         seconds
     )
 

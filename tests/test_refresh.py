@@ -7,7 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from tests.conftest import FEEDS
+from tests.conftest import FEEDS, one_item_rss
 from tests.server import Route, TestServer
 from tui.config import FeedConfig, Settings
 from tui.core.models import ListQuery
@@ -112,26 +112,20 @@ def _fetched_ago(cache: Path, seconds: float) -> None:
     db.close()
 
 
-def _rss(ttl: str = "") -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
-        f"{f'<ttl>{ttl}</ttl>' if ttl else ''}"
-        "<item><title>A</title><link>https://example.com/a</link></item></channel></rss>"
-    ).encode()
-
-
 def test_a_feed_is_left_alone_as_long_as_it_asks(server: TestServer, tmp_path: Path) -> None:
     """Its RSS <ttl> (minutes) or its server's Cache-Control max-age (less Age) stretch the
     configured interval, up to a day; no-cache / no-store ask for nothing."""
-    server.routes["/ttl.xml"] = Route(body=_rss("60"))
+    server.routes["/ttl.xml"] = Route(body=one_item_rss("60"))
     server.routes["/max-age.xml"] = Route(
-        body=_rss(), headers={"Cache-Control": "public, Max-Age=7200", "Age": "600"}
+        body=one_item_rss(), headers={"Cache-Control": "public, Max-Age=7200", "Age": "600"}
     )
     server.routes["/no-cache.xml"] = Route(
-        body=_rss(), headers={"Cache-Control": "max-age=7200, no-cache"}
+        body=one_item_rss(), headers={"Cache-Control": "max-age=7200, no-cache"}
     )
-    server.routes["/month.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=2592000"})
-    server.routes["/plain.xml"] = Route(body=_rss())
+    server.routes["/month.xml"] = Route(
+        body=one_item_rss(), headers={"Cache-Control": "max-age=2592000"}
+    )
+    server.routes["/plain.xml"] = Route(body=one_item_rss())
     paths = ["/ttl.xml", "/max-age.xml", "/no-cache.xml", "/month.xml", "/plain.xml"]
     configured = [FeedConfig(url=server.url(path), name=path) for path in paths]
     cache = tmp_path / "cache.sqlite3"
@@ -159,7 +153,7 @@ def test_a_feed_is_left_alone_as_long_as_it_asks(server: TestServer, tmp_path: P
 
 def test_a_304_says_how_long_it_stays_fresh(server: TestServer, tmp_path: Path) -> None:
     """A 304 carries the server's max-age of now; the document's <ttl> stays as parsed."""
-    server.routes["/feed.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=60"})
+    server.routes["/feed.xml"] = Route(body=one_item_rss(), headers={"Cache-Control": "max-age=60"})
     configured = [FeedConfig(url=server.url("/feed.xml"), name="feed")]
     cache = tmp_path / "cache.sqlite3"
     refresh(cache, configured, SETTINGS)
@@ -179,9 +173,9 @@ def test_cache_headers_in_digits_int_refuses_ask_for_nothing(
     server: TestServer, tmp_path: Path
 ) -> None:
     """``str.isdigit`` takes "²", which ``int`` refuses: the fetch failed on such a header."""
-    server.routes["/odd.xml"] = Route(body=_rss(), headers={"Cache-Control": "max-age=²"})
+    server.routes["/odd.xml"] = Route(body=one_item_rss(), headers={"Cache-Control": "max-age=²"})
     server.routes["/age.xml"] = Route(
-        body=_rss(), headers={"Cache-Control": "max-age=600", "Age": "²"}
+        body=one_item_rss(), headers={"Cache-Control": "max-age=600", "Age": "²"}
     )
     configured = [FeedConfig(url=server.url(p), name=p) for p in ("/odd.xml", "/age.xml")]
     cache = tmp_path / "cache.sqlite3"
