@@ -463,6 +463,95 @@ def test_too_many_requests_without_retry_after_still_backs_off(
     assert (server.count("/busy.xml"), server.count("/down.xml")) == (1, 2)
 
 
+# -- kept-alive connections ----------------------------------------------------------------
+
+ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(GOOD_RSS), GOOD_RSS)
+
+
+def fetch_all(urls: list[str], pause: float = 0.0) -> list[bytes]:
+    """GET each of ``urls`` in turn through one Fetcher (its connections kept alive)."""
+
+    async def get() -> list[bytes]:
+        bodies = []
+        async with Fetcher(Limits(timeout=5)) as fetcher:
+            for url in urls:
+                bodies.append((await fetcher.get(url)).body)
+                await asyncio.sleep(pause)
+        return bodies
+
+    return asyncio.run(get())
+
+
+def test_requests_to_one_server_share_a_kept_alive_connection() -> None:
+    def keep_answering(conn: socket.socket) -> None:
+        while True:
+            conn.sendall(ANSWER)
+            if not conn.recv(65536):
+                return
+
+    raw = RawServer(keep_answering)
+    try:
+        bodies = fetch_all([raw.base + f"/{n}.xml" for n in range(3)])
+    finally:
+        raw.stop()
+    assert bodies == [GOOD_RSS] * 3
+    assert len(raw.requests) == 1, "one connection"
+
+
+@pytest.mark.parametrize("when", ["while-idle", "as-the-request-goes-out"])
+def test_a_kept_connection_its_server_closed_is_replaced(when: str) -> None:
+    """Servers close idle connections after a few seconds, sometimes just as the next
+    request goes out on one: the request goes again, on a new connection."""
+
+    def answer_once(conn: socket.socket) -> None:
+        conn.sendall(ANSWER)
+        if when == "as-the-request-goes-out":
+            conn.recv(65536)  # the next request: the connection closes unanswered
+
+    raw = RawServer(answer_once)
+    try:
+        bodies = fetch_all([raw.base + "/a.xml", raw.base + "/b.xml"], pause=0.1)
+    finally:
+        raw.stop()
+    assert bodies == [GOOD_RSS] * 2
+    assert [request.split(b" ")[1] for request in raw.requests] == [b"/a.xml", b"/b.xml"]
+
+
+def test_kept_connections_are_bounded_over_all_hosts() -> None:
+    """A refresh of many hosts keeps at most MAX_IDLE connections open, the longest
+    unused closed first, not one per host it ever saw."""
+    from tui.core.fetch import MAX_IDLE
+
+    closed: dict[int, threading.Event] = {}
+
+    def server(number: int) -> RawServer:
+        closed[number] = threading.Event()
+
+        def answer_and_wait(conn: socket.socket) -> None:
+            conn.sendall(ANSWER)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)  # b"" once the client closes it
+            closed[number].set()
+
+        return RawServer(answer_and_wait)
+
+    servers = [server(number) for number in range(MAX_IDLE + 3)]
+
+    async def get_all() -> list[bool]:
+        async with Fetcher(Limits(timeout=5)) as fetcher:
+            for raw in servers:
+                await fetcher.get(raw.base + "/feed.xml")
+            await asyncio.sleep(0.3)
+            return [closed[number].is_set() for number in range(len(servers))]
+
+    try:
+        open_or_closed = asyncio.run(get_all())
+    finally:
+        for raw in servers:
+            raw.stop()
+    assert open_or_closed == [True] * 3 + [False] * MAX_IDLE
+
+
 # -- broken connections -------------------------------------------------------------------
 
 

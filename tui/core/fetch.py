@@ -15,32 +15,20 @@ import http.client
 import itertools
 import os
 import queue
+import select
 import selectors
 import socket
 import ssl
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from selectors import EVENT_WRITE
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
-
-import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    LocationValueError,
-    NameResolutionError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-    SSLError,
-)
-from urllib3.response import BaseHTTPResponse
 
 from tui import __version__
 from tui.core.errors import FetchError
@@ -57,6 +45,10 @@ BACK_OFF_429 = 15 * 60
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 #: How long a connection attempt runs alone before the next address is tried beside it.
 NEXT_ADDRESS_AFTER = 0.25
+#: Failures of a kept-alive connection its server closed as the request went out.
+CLOSED_BEFORE_ANSWERING = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+#: Most kept-alive connections waiting for their next request, over all hosts.
+MAX_IDLE = 64
 #: Most cookies a redirect chain keeps per host.
 MAX_COOKIES = 50
 #: Most header lines a response may have. http.client allows 100, and some CDNs send more
@@ -181,20 +173,6 @@ def _attach(sock: socket.socket | None) -> None:
         call.attach(sock)
 
 
-def _release(response: BaseHTTPResponse) -> None:
-    """Give a fully read response's connection back to its pool, for the next request."""
-    call: _Call | None = getattr(_running, "call", None)
-    if call is not None:
-        call.detach()
-    response.release_conn()
-
-
-def _discard(response: BaseHTTPResponse) -> None:
-    """Drop a response whose body is not read: its connection is closed, not reused."""
-    response.close()
-    response.release_conn()
-
-
 def connect_first(
     addresses: list[Address], timeout: float | None, options: Any = ()
 ) -> socket.socket:
@@ -257,51 +235,138 @@ def alternate_families(addresses: list[Address]) -> list[Address]:
     return [a for pair in itertools.zip_longest(first, other) for a in pair if a is not None]
 
 
-class _Tracked:
-    """Connects with :func:`connect_first`, and tells the running :class:`_Call` which
-    socket a request uses, new or kept alive."""
+class _Opening:
+    """Connects with :func:`connect_first` within the connect time-out, then reads with the
+    read time-out, and tells the running :class:`_Call` which socket a request uses."""
 
     host: str
     port: int
-    timeout: float | None
     sock: socket.socket | None
-    socket_options: Any
 
-    def _new_conn(self) -> socket.socket:
-        host = self._dns_host.strip("[]")  # type: ignore[attr-defined]
+    def __init__(self, origin: Origin, connect_timeout: float, **kwargs: Any) -> None:
+        super().__init__(origin[1], origin[2], **kwargs)  # type: ignore[call-arg]
+        self.origin = origin
+        self.connect_timeout = connect_timeout
+        self._create_connection = self._open_socket
+
+    def _open_socket(
+        self, address: tuple[str, int], timeout: float | None, source: object = None
+    ) -> socket.socket:
         try:
-            addresses = socket.getaddrinfo(host, self.port, 0, socket.SOCK_STREAM)
-            sock = connect_first(addresses, self.timeout, self.socket_options)
-        except socket.gaierror as error:
-            raise NameResolutionError(self.host, self, error) from error  # type: ignore[arg-type]
-        except TimeoutError as error:
-            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
+            addresses = socket.getaddrinfo(address[0], address[1], 0, socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise FetchError("cannot resolve host name (offline?)") from None
+        try:
+            sock = connect_first(addresses, self.connect_timeout)
+        except TimeoutError:
+            raise FetchError("timed out connecting") from None
         except OSError as error:
-            message = f"Failed to establish a new connection: {error}"
-            raise NewConnectionError(self, message) from error
+            raise FetchError(_connect_reason(error)) from None
+        sock.settimeout(timeout)
         _attach(sock)
         return sock
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:
-            _attach(self.sock)
-        super().request(*args, **kwargs)  # type: ignore[misc]
 
-
-class _TrackedHTTP(_Tracked, HTTPConnection):
+class _Plain(_Opening, http.client.HTTPConnection):
     pass
 
 
-class _TrackedHTTPS(_Tracked, HTTPSConnection):
-    pass
+class _Secure(_Opening, http.client.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        _attach(self.sock)  # the TLS socket now stands for the plain one
 
 
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTP
+#: Where a connection goes: scheme, host and port.
+Origin = tuple[str, str, int]
 
 
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPS
+class _Idle:
+    """Kept-alive connections waiting for the next request to their origin: at most
+    ``per_origin`` each and :data:`MAX_IDLE` in all (the longest unused are closed)."""
+
+    def __init__(self, per_origin: int) -> None:
+        self.per_origin = per_origin
+        self._waiting: OrderedDict[Origin, list[http.client.HTTPConnection]] = OrderedDict()
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def take(self, origin: Origin) -> http.client.HTTPConnection | None:
+        """A kept-alive connection to ``origin`` its server has not closed, if there is one."""
+        while True:
+            with self._lock:
+                waiting = self._waiting.get(origin)
+                if not waiting:
+                    return None
+                conn = waiting.pop()
+                self._count -= 1
+                if not waiting:
+                    del self._waiting[origin]
+            if not _dropped(conn):
+                return conn
+            conn.close()
+
+    def put(self, conn: http.client.HTTPConnection) -> None:
+        """Keep ``conn`` (its last response read to the end) for the next request."""
+        origin: Origin = conn.origin  # type: ignore[attr-defined]
+        closing = []
+        with self._lock:
+            waiting = self._waiting.setdefault(origin, [])
+            self._waiting.move_to_end(origin)
+            if len(waiting) < self.per_origin:
+                waiting.append(conn)
+                self._count += 1
+            else:
+                closing.append(conn)
+            while self._count > MAX_IDLE:
+                oldest, connections = next(iter(self._waiting.items()))
+                closing.append(connections.pop(0))
+                self._count -= 1
+                if not connections:
+                    del self._waiting[oldest]
+        for each in closing:
+            each.close()
+
+    def clear(self) -> None:
+        """Close every kept connection."""
+        with self._lock:
+            connections = [conn for waiting in self._waiting.values() for conn in waiting]
+            self._waiting.clear()
+            self._count = 0
+        for conn in connections:
+            conn.close()
+
+
+def _dropped(conn: http.client.HTTPConnection) -> bool:
+    """True if a kept-alive connection is closed (or its server sent something unasked)."""
+    sock = conn.sock
+    if sock is None:
+        return True
+    try:
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def _origin_and_target(url: str) -> tuple[Origin, str]:
+    """Where ``url`` connects and what it asks there (path and query, percent-encoded);
+    :class:`FetchError` if it names no usable host or port."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme.lower(), parts.hostname or ""
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as error:
+        raise FetchError(f"blocked: an unusable URL ({_first_line(error)})") from None
+    if scheme not in ("http", "https") or not host:
+        raise FetchError(f"blocked: an unusable URL ({url[:80]!r})")
+    target = quote(parts.path or "/", safe=URL_CHARACTERS)
+    if parts.query:
+        target += "?" + quote(parts.query, safe=URL_CHARACTERS)
+    return (scheme, host, port), target
 
 
 _jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
@@ -359,25 +424,20 @@ async def _on_a_thread(work: Callable[[], Response], call: _Call) -> Response:
 class Fetcher:
     """An HTTP client with global and per-host concurrency limits. Use as an async context.
 
-    Requests run on threads with urllib3 (keep-alive pools per host): for a refresh of
-    unchanged feeds that is a third of the CPU time an asyncio client takes per request.
+    Requests run on threads with the standard library's ``http.client``, connections kept
+    alive per host (:class:`_Idle`): for a refresh of unchanged feeds that is a third of
+    the CPU time an asyncio client takes per request, and two thirds of urllib3's.
     """
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        timeout = urllib3.Timeout(connect=min(self.limits.timeout, 10.0), read=self.limits.timeout)
         self._headers = {
             "User-Agent": self.limits.user_agent or USER_AGENT,
             "Accept-Encoding": "gzip, deflate",
         }
-        self._pools = urllib3.PoolManager(
-            num_pools=64,
-            maxsize=self.limits.max_per_host,
-            retries=False,
-            timeout=timeout,
-            ssl_context=LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT),
-        )
-        self._pools.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        self._idle = _Idle(self.limits.max_per_host)
+        self._tls: LazyTrustContext | None = None
+        self._tls_lock = threading.Lock()
         self._global = asyncio.Semaphore(self.limits.max_connections)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
@@ -385,7 +445,7 @@ class Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._pools.clear()
+        self._idle.clear()
 
     @asynccontextmanager
     async def _slot(self, url: str) -> AsyncIterator[None]:
@@ -425,48 +485,89 @@ class Fetcher:
         cookies: dict[str, dict[str, str]] = {}
         for _hop in range(self.limits.max_redirects + 1):
             host = urlsplit(url).hostname or ""
-            response = self._open(url, _with_cookies(headers, cookies.get(host)))
-            location = response.headers.get("location", "").strip()
+            conn, response = self._open(url, _with_cookies(headers, cookies.get(host)))
+            location = (response.getheader("location") or "").strip()
             if response.status not in REDIRECTS or not location:
-                return self._read(url, response, headers, limit)
-            _keep_cookies(cookies.setdefault(host, {}), response.headers.getlist("set-cookie"))
-            _discard(response)  # the redirect's own body is not wanted
+                return self._read(url, conn, response, headers, limit)
+            _keep_cookies(cookies.setdefault(host, {}), response.headers.get_all("set-cookie", []))
+            conn.close()  # the redirect's own body is not wanted
             url = _redirect_target(url, location)
         raise FetchError(f"too many redirects (more than {self.limits.max_redirects})")
 
-    def _open(self, url: str, headers: dict[str, str]) -> BaseHTTPResponse:
-        try:
-            return self._pools.urlopen(
-                "GET", url, headers=headers, redirect=False, preload_content=False
-            )
-        except Exception as error:
-            raise _reason(error) from None
+    def _open(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """Send the request on a kept-alive connection or a new one; the response's head.
+
+        A kept-alive connection its server closed just as the request went out (servers
+        close idle ones after a few seconds) is not an error: the request goes again on a
+        new connection, as browsers do for a GET."""
+        origin, target = _origin_and_target(url)
+        kept = self._idle.take(origin)
+        while True:
+            conn = kept or self._connection(origin)
+            try:
+                if kept is not None:
+                    _attach(conn.sock)
+                conn.request("GET", target, headers=headers)
+                return conn, conn.getresponse()
+            except Exception as error:
+                conn.close()
+                if kept is not None and isinstance(error, CLOSED_BEFORE_ANSWERING):
+                    kept = None
+                    continue
+                if isinstance(error, FetchError):
+                    raise
+                raise _reason(error) from None
+
+    def _connection(self, origin: Origin) -> http.client.HTTPConnection:
+        connect = min(self.limits.timeout, 10.0)
+        if origin[0] == "http":
+            return _Plain(origin, connect, timeout=self.limits.timeout)
+        return _Secure(origin, connect, timeout=self.limits.timeout, context=self._trust())
+
+    def _trust(self) -> LazyTrustContext:
+        """The TLS context all of this fetcher's connections share, made on the first."""
+        with self._tls_lock:
+            if self._tls is None:
+                self._tls = LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT)
+                self._tls.set_alpn_protocols(["http/1.1"])  # as http.client's own context
+            return self._tls
 
     def _read(
-        self, url: str, response: BaseHTTPResponse, headers: dict[str, str], limit: int
+        self,
+        url: str,
+        conn: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        headers: dict[str, str],
+        limit: int,
     ) -> Response:
         """The body of a final (non-redirect) response, inflated under ``limit``."""
         try:
             if response.status == 304:
                 response.read()  # no body (HTTP says so); frees the connection for reuse
-                _release(response)
+                self._keep(conn, response)
                 etag = headers.get("If-None-Match", "")
                 return Response(url, 304, b"", etag=etag, fresh_for=_fresh_for(response))
             _refuse(response, limit)
             # Raw bytes, inflated here with a cap: inflating a whole network read at once
             # would turn 64 kB of a gzip bomb into 64 MB.
-            decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
+            decoder = _Decoder(response.getheader("content-encoding") or "", limit)
             chunks: list[bytes] = []
             received = 0
-            for raw in response.stream(65536, decode_content=False):
+            while raw := response.read(65536):
                 received += len(raw)
                 if received > limit:
                     raise FetchError(f"too large: more than {_size(limit)}")
                 chunks.append(decoder.feed(raw))
+            if response.length:  # http.client returns what came before the end
+                raise FetchError(
+                    f"connection broken (the body ended {response.length} bytes short)"
+                )
             chunks.append(decoder.finish())
-            _release(response)
+            self._keep(conn, response)
         except Exception as error:
-            _discard(response)  # the rest of the body is not read
+            conn.close()  # the rest of the body is not read
             if isinstance(error, FetchError):
                 raise
             raise _reason(error) from None
@@ -474,17 +575,28 @@ class Fetcher:
             url,
             response.status,
             b"".join(chunks),
-            content_type=response.headers.get("content-type", ""),
-            etag=response.headers.get("etag", ""),
-            last_modified=response.headers.get("last-modified", ""),
+            content_type=response.getheader("content-type") or "",
+            etag=response.getheader("etag") or "",
+            last_modified=response.getheader("last-modified") or "",
             fresh_for=_fresh_for(response),
         )
 
+    def _keep(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:
+        """Done with ``conn`` (its response read to the end): keep it for the next request
+        to its origin, unless its server closes it."""
+        call: _Call | None = getattr(_running, "call", None)
+        if call is not None:
+            call.detach()
+        if response.will_close or conn.sock is None:
+            conn.close()
+        else:
+            self._idle.put(conn)
 
-def _fresh_for(response: BaseHTTPResponse) -> int:
+
+def _fresh_for(response: http.client.HTTPResponse) -> int:
     """How long ``response`` stays fresh by its ``Cache-Control: max-age`` (RFC 9111),
     less the ``Age`` a cache on the way added; 0 for none, ``no-cache`` or ``no-store``."""
-    control = response.headers.get("cache-control", "").lower()
+    control = ", ".join(response.headers.get_all("cache-control", [])).lower()
     if "max-age" not in control:
         return 0
     max_age = 0
@@ -494,7 +606,7 @@ def _fresh_for(response: BaseHTTPResponse) -> int:
             return 0
         if name == "max-age":
             max_age = whole_number(value.strip().strip('"'), 11) or 0
-    return max(max_age - (whole_number(response.headers.get("age"), 11) or 0), 0)
+    return max(max_age - (whole_number(response.getheader("age"), 11) or 0), 0)
 
 
 def _keep_cookies(jar: dict[str, str], set_cookies: list[str]) -> None:
@@ -537,11 +649,12 @@ def _redirect_target(url: str, location: str) -> str:
     return target
 
 
-def _refuse(response: BaseHTTPResponse, limit: int) -> None:
+def _refuse(response: http.client.HTTPResponse, limit: int) -> None:
     """Raise for an error status, a back-off or a declared size over ``limit``."""
-    status, reason = response.status, clean_line(response.reason, 80)
-    if status in (429, 503) and "retry-after" in response.headers:
-        wait = _retry_after(response.headers["retry-after"])
+    status, reason = response.status, clean_line(response.reason or "", 80)
+    retry_after = response.getheader("retry-after")
+    if status in (429, 503) and retry_after is not None:
+        wait = _retry_after(retry_after)
         raise RetryLater(
             f"HTTP {status} {reason}; server asks to retry in {duration(wait)}",
             time.time() + wait,
@@ -553,7 +666,7 @@ def _refuse(response: BaseHTTPResponse, limit: int) -> None:
         )
     if status >= 400:
         raise FetchError(f"HTTP {status} {reason}".strip())
-    declared = whole_number(response.headers.get("content-length"), 30)
+    declared = whole_number(response.getheader("content-length"), 30)
     if declared is not None and declared > limit:
         raise FetchError(f"too large: {_size(declared)} (limit {_size(limit)})")
 
@@ -629,40 +742,29 @@ def _retry_after(value: str) -> float:
 
 
 def _reason(error: BaseException) -> FetchError:
-    """A urllib3 or socket failure as a reason a user can read."""
+    """A failure of ``http.client``, ``ssl`` or a socket as a reason a user can read."""
     text = _first_line(error)
-    if isinstance(error, ProtocolError) and len(error.args) > 1:
-        # ("Connection aborted.", ConnectionResetError(...)): the cause says what happened.
-        cause = error.args[1]
-        text = _first_line(cause) or type(cause).__name__
-        if isinstance(cause, http.client.BadStatusLine):
-            text = "not an HTTP response"
-    if isinstance(error, NameResolutionError):
-        return FetchError("cannot resolve host name (offline?)")
-    if isinstance(error, NewConnectionError):  # before ConnectTimeoutError: a subclass of it
-        return FetchError(_connect_reason(error, text))
-    if isinstance(error, ConnectTimeoutError):
-        return FetchError("timed out connecting")
-    if isinstance(error, ReadTimeoutError | TimeoutError):
-        return FetchError("timed out waiting for data")
-    if isinstance(error, SSLError | ssl.SSLError):
-        return FetchError(f"TLS error ({text})")
-    if isinstance(error, ProtocolError | OSError):
-        return FetchError(f"connection broken ({text})")
-    if isinstance(error, LocationValueError):
+    if isinstance(error, http.client.BadStatusLine) and not isinstance(
+        error, http.client.RemoteDisconnected
+    ):
+        return FetchError("connection broken (not an HTTP response)")
+    if isinstance(error, http.client.InvalidURL):
         return FetchError(f"blocked: an unusable URL ({text})")
+    if isinstance(error, TimeoutError):
+        return FetchError("timed out waiting for data")
+    if isinstance(error, ssl.SSLError | ssl.CertificateError):
+        return FetchError(f"TLS error ({text or type(error).__name__})")
+    if isinstance(error, http.client.HTTPException | OSError):
+        return FetchError(f"connection broken ({text or type(error).__name__})")
     return FetchError(f"network error ({text or type(error).__name__})")
 
 
-def _connect_reason(error: BaseException, text: str) -> str:
-    causes: list[BaseException] = []
-    cause: BaseException | None = error
-    while cause is not None and len(causes) < 10:
-        causes.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text.lower():
+def _connect_reason(error: OSError) -> str:
+    """Why a connection could not be made, in a user's words."""
+    text = _first_line(error)
+    if isinstance(error, ConnectionRefusedError) or "refused" in text.lower():
         return "connection refused"
-    if "unreachable" in text.lower():
+    if error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH) or "unreachable" in text.lower():
         return "network unreachable (offline?)"
     return f"cannot connect ({text or type(error).__name__})"
 

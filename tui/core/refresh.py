@@ -50,6 +50,10 @@ HELPER_BACKLOG = 4
 #: WAL pages written between checkpoints on the refresh's connection (SQLite's default is
 #: 1000): fewer, larger checkpoints, each one a sync.
 WAL_PAGES = 4000
+#: The refresh's page cache, in KiB (SQLite's default is 2000): its writes go to the end
+#: of the tables and the search index, so a smaller cache costs little time (500 x 200:
+#: 5.7 s against 5.3) and saves a megabyte and more at the peak of any refresh.
+WRITER_CACHE_KIB = 1000
 
 
 def make_parse_pool(workers: int | None = None) -> Executor:
@@ -129,6 +133,7 @@ class Refresher:
             if self._store is None:
                 self._store = Store(self.cache_path)
                 self._store.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_PAGES}")
+                self._store.db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
             return getattr(self._store, method)(*args, **kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self._writer, call)
