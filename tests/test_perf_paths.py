@@ -88,6 +88,24 @@ def test_what_feedparser_reads_differently_is_left_to_feedparser(extra: str) -> 
     assert fast == slow
 
 
+@pytest.mark.parametrize(
+    ("extra", "fast"),
+    [
+        ('<x:rating score="5">good</x:rating>', True),  # a namespace feedparser ignores
+        ('<y:rating xmlns:y="https://unknown.example/ns">good</y:rating>', False),  # 2 names
+        ('<rss:rating xmlns:rss="https://other.example/ns">good</rss:rating>', False),
+        ('<rating xmlns="https://other.example/ns">good</rating>', False),  # no prefix
+    ],
+)
+def test_an_element_in_a_foreign_namespace_is_judged_by_its_prefix(extra: str, fast: bool) -> None:
+    """feedparser dispatches on an element's prefix, which ElementTree does not keep: it
+    is read from the document's declarations, and any doubt leaves it to feedparser."""
+    body = _document([f"<title>t</title><link>https://example.com/a</link>{extra}"])
+    assert (parse_rss(body, URL, "application/rss+xml") is not None) is fast
+    fast_result, slow = both_ways(body)
+    assert fast_result == slow
+
+
 def test_non_utf8_doctype_and_atom_are_declined() -> None:
     latin = _document(["<title>caf\xe9</title>"]).replace(b"UTF-8", b"ISO-8859-1")
     latin = latin.replace("café".encode(), "café".encode("latin-1"))

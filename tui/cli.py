@@ -174,9 +174,10 @@ def run_app(context: Context) -> int:
 def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
     """Refresh every configured feed; print progress (on a TTY) and a summary."""
     from tui.core.refresh import FeedOutcome, refresh
-    from tui.core.workers import collect_less
+    from tui.core.workers import collect_less, one_malloc_heap
 
     collect_less()
+    one_malloc_heap()
 
     context.open_store().close()
     tty = sys.stderr.isatty() and not args.quiet

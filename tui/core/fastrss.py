@@ -1,7 +1,8 @@
-"""A fast path for plain RSS 2.0: lxml instead of feedparser, with feedparser's results.
+"""A fast path for plain RSS 2.0: expat instead of feedparser, with feedparser's results.
 
-feedparser spends ~15 ms on a 92 KB feed; lxml reads it in under 1 ms. This module
-handles only the well-formed, common shape of RSS 2.0 (the elements in
+feedparser spends ~15 ms on a 92 KB feed; the standard library's ElementTree (expat, in C)
+reads it in 0.2 ms, faster than lxml and without lxml's 4 MB of libraries in a refresh's
+memory. This module handles only the well-formed, common shape of RSS 2.0 (the elements in
 :data:`ITEM_FIELDS` and :data:`HARMLESS`, UTF-8, no DTD, no ``xml:base``, dates in the
 two usual formats) and builds the same dictionaries feedparser would (dates as Unix
 times, ``published_stamp``, rather than ``published_parsed``'s struct_time), so
@@ -15,13 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from typing import Any
 from urllib.parse import urljoin
-
-from lxml import etree
-
-from tui.core.safexml import safe_xml_parser
+from xml.etree import ElementTree
 
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -152,21 +149,11 @@ _CP1252 = {
     156: "\u0153", 158: "\u017e", 159: "\u0178",
 }  # fmt: skip
 _DECLARED = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""")
-_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
-#: Each thread gets its own parser: an lxml parser object must not be used by two threads
-#: at once, and with one per thread lxml releases the GIL while it parses.
-_local = threading.local()
+#: A namespace declaration: its prefix (empty for a default namespace) and its URI.
+_XMLNS = re.compile(rb"""xmlns(?::([^\s=/>]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 #: Days before each month (non-leap year), and each month's length.
 _DAYS_BEFORE = (0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
 _MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _parser() -> etree.XMLParser:
-    """This thread's XML parser (made on first use)."""
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        parser = _local.parser = safe_xml_parser()
-    return parser
 
 
 class Decline(Exception):
@@ -177,7 +164,7 @@ def parse_rss(body: bytes, url: str, content_type: str = "") -> dict[str, Any] |
     """Parse plain RSS 2.0 into feedparser-shaped dicts, or None to let feedparser do it."""
     try:
         return _parse(body, url, content_type)
-    except (Decline, etree.XMLSyntaxError, ValueError, UnicodeError):
+    except (Decline, ElementTree.ParseError, ValueError, UnicodeError):
         return None
 
 
@@ -190,14 +177,15 @@ def _parse(body: bytes, url: str, content_type: str) -> dict[str, Any]:
     declared = _DECLARED.match(body[:200])
     if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
         raise Decline
-    head = body[: body.find(b"<rss")] if b"<rss" in body[:4096] else body[:4096]
-    if _DOCTYPE.search(head):
+    # Entities can only be declared in a DTD: without one, expat expands none but XML's
+    # five and character references (and loads nothing). XML spells it in capitals.
+    if b"<!DOCTYPE" in body:
         raise Decline
     body.decode("utf-8")
-    root = etree.fromstring(body, _parser())
+    root = ElementTree.fromstring(body)
     if root.tag != "rss" or set(root.attrib) - {"version"}:
         raise Decline
-    channels = [child for child in root if isinstance(child.tag, str)]
+    channels = list(root)
     if len(channels) != 1 or channels[0].tag != "channel" or channels[0].attrib:
         raise Decline
     channel = channels[0]
@@ -210,10 +198,11 @@ def _parse(body: bytes, url: str, content_type: str) -> dict[str, Any]:
     feed: dict[str, Any] = {}
     entries: list[dict[str, Any]] = []
     seen: set[str] = set()
+    prefixes = _Prefixes(body)
     for child in channel:
         tag = child.tag
         if tag == "item":
-            entries.append(_item(child, url))
+            entries.append(_item(child, url, prefixes))
         elif tag in ("title", "link"):
             if tag in seen or len(child) or child.attrib:
                 raise Decline
@@ -233,7 +222,7 @@ def _parse(body: bytes, url: str, content_type: str) -> dict[str, Any]:
         elif not (
             tag in CHANNEL_HARMLESS
             or (tag.startswith(HARMLESS_NAMESPACES) and not len(child))
-            or _foreign(child)
+            or _foreign(child, prefixes)
         ):
             raise Decline
     if sum(1 for _ in root.iter("item")) != len(entries):
@@ -244,7 +233,7 @@ def _parse(body: bytes, url: str, content_type: str) -> dict[str, Any]:
     return {"feed": feed, "entries": entries, "bozo": False, "version": version}
 
 
-def _item(item: Any, url: str) -> dict[str, Any]:
+def _item(item: ElementTree.Element, url: str, prefixes: _Prefixes) -> dict[str, Any]:
     if item.attrib:
         raise Decline
     found: dict[str, Any] = {}
@@ -255,7 +244,9 @@ def _item(item: Any, url: str) -> dict[str, Any]:
         if field is None:
             if tag in HARMLESS and _harmless(child):
                 continue
-            if (tag.startswith(HARMLESS_NAMESPACES) and not len(child)) or _foreign(child):
+            if (tag.startswith(HARMLESS_NAMESPACES) and not len(child)) or _foreign(
+                child, prefixes
+            ):
                 continue
             raise Decline
         if field in found or len(child):
@@ -298,24 +289,47 @@ def _unescape_link(link: str) -> str:
     return _LINK_ENTITY.sub(r"&\g<1>", link.replace("&amp;", "&"))
 
 
-def _harmless(element: Any) -> bool:
+def _harmless(element: ElementTree.Element) -> bool:
     """media:content and media:group may hold only other harmless media elements."""
     if element.tag in (f"{MEDIA}content", f"{MEDIA}group"):
         return all(child.tag in MEDIA_CHILDREN and _harmless(child) for child in element)
     return len(element) == 0
 
 
-def _foreign(element: Any) -> bool:
+class _Prefixes:
+    """The prefix each namespace is declared with in a document (ElementTree keeps only
+    the namespace), read from its text when first asked."""
+
+    def __init__(self, document: bytes) -> None:
+        self.document = document
+        self._of: dict[str, str] | None = None
+
+    def of(self, namespace: str) -> str | None:
+        """The one prefix ``namespace`` is declared with; None for none, a default
+        namespace or more than one."""
+        if self._of is None:
+            self._of = {}
+            for match in _XMLNS.finditer(self.document):
+                prefix = (match.group(1) or b"").decode(errors="replace")
+                uri = (match.group(2) or match.group(3) or b"").decode(errors="replace")
+                seen = self._of.setdefault(uri, prefix)
+                if seen != prefix:
+                    self._of[uri] = ""
+        return self._of.get(namespace) or None
+
+
+def _foreign(element: ElementTree.Element, prefixes: _Prefixes) -> bool:
     """An element feedparser has no handler for (nor for anything inside it)."""
     tag = element.tag
-    if not isinstance(tag, str) or not tag.startswith("{") or not element.prefix:
+    if not tag.startswith("{"):
         return False
-    if element.prefix.lower() in HANDLER_PREFIXES:
+    namespace = tag[1 : tag.index("}")]
+    prefix = prefixes.of(namespace)
+    if not prefix or prefix.lower() in HANDLER_PREFIXES:
         return False
-    namespace = tag[1 : tag.index("}")].lower()
-    if any(known in namespace for known in KNOWN_NAMESPACES):
+    if any(known in namespace.lower() for known in KNOWN_NAMESPACES):
         return False
-    return all(_foreign(child) for child in element)
+    return all(_foreign(child, prefixes) for child in element)
 
 
 def _resolve(base: str, uri: str) -> str:

@@ -124,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from tui.config import load_config
     from tui.core.refresh import refresh
-    from tui.core.workers import collect_less
+    from tui.core.workers import collect_less, one_malloc_heap
 
     collect_less()
+    one_malloc_heap()
 
     try:
         config = load_config(config_path)
