@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import functools
-import hashlib
 import html
 import io
 import json
@@ -175,6 +174,8 @@ def _guid(given: Any, link: str, title: str, summary: str, content: str) -> str:
     """An entry's identity: its id, else its link, else a digest of what it says."""
     guid = str(given or "").strip() or link
     if not guid:
+        import hashlib  # only here: it loads OpenSSL's digests (1 MB) for entries without ids
+
         digest = hashlib.sha1(f"{title}\n{summary}\n{content}".encode(errors="replace"))
         guid = f"tvnews:{digest.hexdigest()}"
     return _storable(guid[:2000])
