@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from tests.conftest import FEEDS, one_item_rss
+from tests.conftest import FEEDS, one_item_rss, write_config
 from tests.server import Route, TestServer
 from tui.config import FeedConfig, Settings
 from tui.core.models import ListQuery
@@ -185,3 +188,53 @@ def test_cache_headers_in_digits_int_refuses_ask_for_nothing(
     asks = [store.feed_fetch_state(server.url(p))[5] for p in ("/odd.xml", "/age.xml")]
     store.close()
     assert asks == [0, 600]
+
+
+def test_an_interrupted_refresh_ends_at_once_and_blames_no_feed(
+    server: TestServer, tmp_path: Path
+) -> None:
+    """Ctrl+C while a feed is still being fetched: its request stops, the command exits
+    at once (130), the feed already saved stays, and no feed is marked as failed."""
+    server.routes["/slow.xml"] = Route(body=one_item_rss(), delay=30)
+    fast = "rss20-cloudflare-blog-content-encoded.xml"
+    config = write_config(
+        tmp_path / "feeds.toml",
+        [("fast", server.url(f"/feeds/{fast}")), ("slow", server.url("/slow.xml"))],
+        "feed_interval_minutes = 0",
+    )
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "tui.cli", "--config", str(config), "--data-dir", str(data)]
+    process = subprocess.Popen([*command, "refresh"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (server.count("/slow.xml") and _saved(data)):
+            time.sleep(0.05)
+        assert server.count("/slow.xml") and _saved(data), "the slow feed is being fetched"
+        process.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        code = process.wait(timeout=20)
+    finally:
+        process.kill()
+    assert (code, time.monotonic() - interrupted < 3) == (130, True)
+    assert "Traceback" not in (process.stderr.read() if process.stderr else "")
+    store = Store(data / "cache.sqlite3")
+    try:
+        errors = store.db.execute("SELECT url, last_error FROM feeds ORDER BY url").fetchall()
+    finally:
+        store.close()
+    assert errors == [(server.url(f"/feeds/{fast}"), ""), (server.url("/slow.xml"), "")]
+    assert _saved(data) == 1, "the fast feed's one article"
+
+
+def _saved(data: Path) -> int:
+    """Articles in the cache under ``data`` (0 while there is none)."""
+    try:
+        db = sqlite3.connect(f"file:{data / 'cache.sqlite3'}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+    finally:
+        db.close()

@@ -52,8 +52,8 @@ def parent_of(pid):
         return None
     return int(stat.rsplit(")", 1)[1].split()[1])
 children = [p for p in os.listdir("/proc") if p.isdigit() and parent_of(p) == os.getpid()]
-loaded = [name for name in ("multiprocessing", "lxml.etree", "tui.core.parse", "feedparser")
-          if name in sys.modules]
+loaded = [name for name in ("multiprocessing", "lxml.etree", "tui.core.parse", "feedparser",
+                            "asyncio") if name in sys.modules]
 print(code, len(children), ",".join(loaded) or "-", thread_heaps())
 """
 )
@@ -86,6 +86,7 @@ def test_cold_and_warm_runs_start_no_process_and_a_warm_run_loads_no_parser(
     assert "multiprocessing" not in loaded
     assert "tui.core.parse" in loaded.split(","), "the first run parsed"
     assert "lxml.etree" not in loaded.split(","), "plain RSS is read without lxml"
+    assert "asyncio" not in loaded.split(","), "threads, no event loop"
     code, children, loaded, _ = probe(config, tmp_path / "d")
     assert (code, children, loaded) == ("0", "0", "-"), "304s only: nothing parsed"
     conditional = {"If-None-Match", "If-Modified-Since"}
@@ -202,7 +203,6 @@ def test_tls_context_loads_the_ca_certificates_before_its_first_connection(metho
 def test_a_big_refresh_shares_the_work_with_one_helper_process(
     server: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import asyncio
     import multiprocessing
 
     from tui.core import refresh as refresh_module
@@ -218,7 +218,7 @@ def test_a_big_refresh_shares_the_work_with_one_helper_process(
     feeds = [FeedConfig(url=server.url(f"/big-{n}.xml"), name=f"big {n}") for n in range(12)]
     cache = tmp_path / "cache.sqlite3"
     refresher = refresh_module.Refresher(cache, SETTINGS)
-    first = asyncio.run(refresher.run(feeds))
+    first = refresher.run(feeds)
     assert (first.new, first.failures) == (12 * 30, [])
     assert refresher.helped > 0
     assert multiprocessing.active_children() == [], "the helper is gone at the end"

@@ -6,11 +6,11 @@ user can read ("timed out", "HTTP 404 Not Found", "larger than 16 MB", …).
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import email.utils
 import errno
+import heapq
 import http.client
 import itertools
 import os
@@ -27,13 +27,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from selectors import EVENT_WRITE
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin, urlsplit
 
 from tui import __version__
 from tui.core.errors import FetchError
 from tui.core.sanitize import clean_line, safe_url, whole_number
 from tui.core.timefmt import duration
+
+if TYPE_CHECKING:
+    import asyncio
 
 USER_AGENT = f"tvnews/{__version__} (terminal news reader; +https://pypi.org/project/tvnews/)"
 
@@ -78,11 +81,21 @@ class Response:
     fresh_for: int = 0
     """Seconds the server says the response stays fresh (``Cache-Control: max-age`` less
     its ``Age``); 0 when it does not say, or says not to reuse it."""
+    content_encoding: str = ""
+    """The body's Content-Encoding when it was kept as it came (``decode=False``)."""
 
     @property
     def not_modified(self) -> bool:
         """True for a 304: nothing to parse."""
         return self.status == 304
+
+    def decoded(self, limit: int) -> bytes:
+        """The body with its Content-Encoding undone, no more than ``limit`` bytes of it;
+        :class:`FetchError` for bad compressed data or past the limit."""
+        if not self.content_encoding:
+            return self.body
+        decoder = _Decoder(self.content_encoding, limit)
+        return decoder.feed(self.body) + decoder.finish()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +153,9 @@ class _Call:
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
         self.stopped = False
+        self.expired = False
+        """Stopped by :class:`_Deadlines`: it ran out of time."""
+        self.finished = False
 
     def attach(self, sock: socket.socket | None) -> None:
         """The request now uses ``sock``; refused if it was stopped already."""
@@ -162,6 +178,50 @@ class _Call:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def expire(self) -> None:
+        """The request ran out of time: stop it, unless it has finished."""
+        with self._lock:
+            if self.finished:
+                return
+            self.expired = True
+        self.stop()
+
+    def finish(self) -> None:
+        """The request is over; a late :meth:`expire` does nothing."""
+        with self._lock:
+            self.finished = True
+            self._socket = None
+
+
+class _Deadlines:
+    """One thread that stops each blocking request still running at its deadline (the
+    socket's own time-outs bound each read, not a server that drips bytes)."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, _Call]] = []
+        self._changed = threading.Condition()
+        self._watching = False
+        self._count = itertools.count()
+
+    def watch(self, call: _Call, seconds: float) -> None:
+        """Expire ``call`` in ``seconds`` unless it finishes first."""
+        with self._changed:
+            heapq.heappush(self._due, (time.monotonic() + seconds, next(self._count), call))
+            if not self._watching:
+                self._watching = True
+                threading.Thread(target=self._run, name="tvnews-deadlines", daemon=True).start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._due and (
+                    self._due[0][2].finished or self._due[0][0] <= time.monotonic()
+                ):
+                    heapq.heappop(self._due)[2].expire()
+                wait = self._due[0][0] - time.monotonic() if self._due else None
+                self._changed.wait(wait)
 
 
 _running = threading.local()
@@ -371,12 +431,13 @@ def _origin_and_target(url: str) -> tuple[Origin, str]:
 
 _jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 _idle = threading.Semaphore(0)
+_deadlines = _Deadlines()
 
 
 def _no_threads_yet() -> None:
-    """In a forked child: its parent's fetch threads are not there."""
-    global _jobs, _idle
-    _jobs, _idle = queue.SimpleQueue(), threading.Semaphore(0)
+    """In a forked child: its parent's fetch and deadline threads are not there."""
+    global _jobs, _idle, _deadlines
+    _jobs, _idle, _deadlines = queue.SimpleQueue(), threading.Semaphore(0), _Deadlines()
 
 
 os.register_at_fork(after_in_child=_no_threads_yet)
@@ -400,6 +461,8 @@ def _submit(job: Callable[[], None]) -> None:
 async def _on_a_thread(work: Callable[[], Response], call: _Call) -> Response:
     """Run blocking ``work`` on a fetch thread; stop it if the caller is cancelled or
     times out (cancelled before a thread took it, it does not run at all)."""
+    import asyncio
+
     job: concurrent.futures.Future[Response] = concurrent.futures.Future()
 
     def run() -> None:
@@ -422,11 +485,14 @@ async def _on_a_thread(work: Callable[[], Response], call: _Call) -> Response:
 
 
 class Fetcher:
-    """An HTTP client with global and per-host concurrency limits. Use as an async context.
+    """An HTTP client with global and per-host concurrency limits.
 
-    Requests run on threads with the standard library's ``http.client``, connections kept
-    alive per host (:class:`_Idle`): for a refresh of unchanged feeds that is a third of
-    the CPU time an asyncio client takes per request, and two thirds of urllib3's.
+    :meth:`fetch` blocks the calling thread (a refresh's feed threads; use as a context
+    manager); :meth:`get` is its asyncio form (use as an async context), run on fetch
+    threads. Either way requests go through the standard library's ``http.client``,
+    connections kept alive per host (:class:`_Idle`): for a refresh of unchanged feeds
+    that is a third of the CPU time an asyncio client takes per request, and two thirds
+    of urllib3's.
     """
 
     def __init__(self, limits: Limits | None = None) -> None:
@@ -437,22 +503,87 @@ class Fetcher:
         }
         self._idle = _Idle(self.limits.max_per_host)
         self._tls: LazyTrustContext | None = None
-        self._tls_lock = threading.Lock()
-        self._global = asyncio.Semaphore(self.limits.max_connections)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._global = threading.Semaphore(self.limits.max_connections)
+        self._running: set[_Call] = set()
+        self._stopped = False
+        self._async_slots: dict[str, asyncio.Semaphore] = {}
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
         self._idle.clear()
 
-    @asynccontextmanager
-    async def _slot(self, url: str) -> AsyncIterator[None]:
+    @property
+    def stopped(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stopped
+
+    def stop(self) -> None:
+        """Stop every blocking :meth:`fetch` running now or later (they fail with
+        "stopped")."""
+        with self._lock:
+            self._stopped = True
+            running = list(self._running)
+        for call in running:
+            call.stop()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        accept: str = "*/*",
+        max_bytes: int | None = None,
+        decode: bool = True,
+    ) -> Response:
+        """GET ``url`` on this thread; raise :class:`FetchError` with a readable reason on
+        any failure. With ``decode=False`` a compressed body stays as it came (see
+        :meth:`Response.decoded`): smaller while it waits to be parsed."""
+        headers, limit = self._request(url, etag, last_modified, accept, max_bytes)
         host = urlsplit(url).hostname or ""
-        per_host = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.max_per_host))
-        async with per_host, self._global:
-            yield
+        with self._lock:
+            per_host = self._slots.setdefault(host, threading.Semaphore(self.limits.max_per_host))
+        call = _Call()
+        with per_host, self._global:
+            with self._lock:
+                if self._stopped:
+                    raise FetchError("stopped")
+                self._running.add(call)
+            _running.call = call
+            _deadlines.watch(call, self.limits.timeout * 3)
+            try:
+                response = self._get(url, headers, limit, decode)
+            except FetchError:
+                if call.expired:
+                    raise FetchError(f"timed out after {self.limits.timeout * 3:g} s") from None
+                if call.stopped:
+                    raise FetchError("stopped") from None
+                raise
+            finally:
+                call.finish()
+                _running.call = None
+                with self._lock:
+                    self._running.discard(call)
+        # A socket shut down by stop() or the deadline reads as the end of the body.
+        if call.expired:
+            raise FetchError(f"timed out after {self.limits.timeout * 3:g} s")
+        if call.stopped:
+            raise FetchError("stopped")
+        return response
 
     async def get(
         self,
@@ -463,7 +594,36 @@ class Fetcher:
         accept: str = "*/*",
         max_bytes: int | None = None,
     ) -> Response:
-        """GET ``url``; raise :class:`FetchError` with a readable reason on any failure."""
+        """GET ``url`` on a fetch thread; raise :class:`FetchError` with a readable reason
+        on any failure. The waiting task can be cancelled: the request stops at once."""
+        import asyncio
+
+        headers, limit = self._request(url, etag, last_modified, accept, max_bytes)
+        call = _Call()
+        async with self._async_slot(url):
+            try:
+                async with asyncio.timeout(self.limits.timeout * 3):
+                    return await _on_a_thread(lambda: self._get(url, headers, limit), call)
+            except TimeoutError:
+                raise FetchError(f"timed out after {self.limits.timeout * 3:g} s") from None
+
+    @asynccontextmanager
+    async def _async_slot(self, url: str) -> AsyncIterator[None]:
+        import asyncio
+
+        host = urlsplit(url).hostname or ""
+        if not self._async_slots:
+            self._async_slots[""] = asyncio.Semaphore(self.limits.max_connections)
+        per_host = self._async_slots.setdefault(
+            "/" + host, asyncio.Semaphore(self.limits.max_per_host)
+        )
+        async with per_host, self._async_slots[""]:
+            yield
+
+    def _request(
+        self, url: str, etag: str, last_modified: str, accept: str, max_bytes: int | None
+    ) -> tuple[dict[str, str], int]:
+        """The headers of a GET of ``url`` and its size limit; refused unless http(s)."""
         if safe_url(url) != url:
             raise FetchError(f"blocked: only http(s) URLs are fetched ({url[:80]!r})")
         headers = {**self._headers, "Accept": accept}
@@ -471,16 +631,9 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        limit = max_bytes or self.limits.max_bytes
-        call = _Call()
-        async with self._slot(url):
-            try:
-                async with asyncio.timeout(self.limits.timeout * 3):
-                    return await _on_a_thread(lambda: self._get(url, headers, limit), call)
-            except TimeoutError:
-                raise FetchError(f"timed out after {self.limits.timeout * 3:g} s") from None
+        return headers, max_bytes or self.limits.max_bytes
 
-    def _get(self, url: str, headers: dict[str, str], limit: int) -> Response:
+    def _get(self, url: str, headers: dict[str, str], limit: int, decode: bool = True) -> Response:
         """The request and its redirects, on the calling thread."""
         cookies: dict[str, dict[str, str]] = {}
         for _hop in range(self.limits.max_redirects + 1):
@@ -488,7 +641,7 @@ class Fetcher:
             conn, response = self._open(url, _with_cookies(headers, cookies.get(host)))
             location = (response.getheader("location") or "").strip()
             if response.status not in REDIRECTS or not location:
-                return self._read(url, conn, response, headers, limit)
+                return self._read(url, conn, response, headers, limit, decode)
             _keep_cookies(cookies.setdefault(host, {}), response.headers.get_all("set-cookie", []))
             conn.close()  # the redirect's own body is not wanted
             url = _redirect_target(url, location)
@@ -528,7 +681,7 @@ class Fetcher:
 
     def _trust(self) -> LazyTrustContext:
         """The TLS context all of this fetcher's connections share, made on the first."""
-        with self._tls_lock:
+        with self._lock:
             if self._tls is None:
                 self._tls = LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT)
                 self._tls.set_alpn_protocols(["http/1.1"])  # as http.client's own context
@@ -541,8 +694,10 @@ class Fetcher:
         response: http.client.HTTPResponse,
         headers: dict[str, str],
         limit: int,
+        decode: bool = True,
     ) -> Response:
-        """The body of a final (non-redirect) response, inflated under ``limit``."""
+        """The body of a final (non-redirect) response, inflated under ``limit`` (or as it
+        came, with ``decode=False``)."""
         try:
             if response.status == 304:
                 response.read()  # no body (HTTP says so); frees the connection for reuse
@@ -552,19 +707,22 @@ class Fetcher:
             _refuse(response, limit)
             # Raw bytes, inflated here with a cap: inflating a whole network read at once
             # would turn 64 kB of a gzip bomb into 64 MB.
-            decoder = _Decoder(response.getheader("content-encoding") or "", limit)
+            coding = response.getheader("content-encoding") or ""
+            decoder = _Decoder(coding, limit)
+            kept = coding if decoder.codings and not decode else ""
             chunks: list[bytes] = []
             received = 0
             while raw := response.read(65536):
                 received += len(raw)
                 if received > limit:
                     raise FetchError(f"too large: more than {_size(limit)}")
-                chunks.append(decoder.feed(raw))
+                chunks.append(decoder.feed(raw) if decode else raw)
             if response.length:  # http.client returns what came before the end
                 raise FetchError(
                     f"connection broken (the body ended {response.length} bytes short)"
                 )
-            chunks.append(decoder.finish())
+            if decode:
+                chunks.append(decoder.finish())
             self._keep(conn, response)
         except Exception as error:
             conn.close()  # the rest of the body is not read
@@ -579,6 +737,7 @@ class Fetcher:
             etag=response.getheader("etag") or "",
             last_modified=response.getheader("last-modified") or "",
             fresh_for=_fresh_for(response),
+            content_encoding=kept,
         )
 
     def _keep(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse) -> None:

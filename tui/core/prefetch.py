@@ -6,7 +6,6 @@ and cached one article at a time; a page that fails is simply left for later.
 
 from __future__ import annotations
 
-import asyncio
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -34,6 +33,8 @@ def prefetch_full_articles(
         store.close()
     if not wanted:
         return 0
+    import asyncio  # only now: a refresh that prefetches nothing runs without an event loop
+
     return asyncio.run(_prefetch(cache_path, settings, wanted, pool))
 
 
@@ -52,6 +53,8 @@ def prefetch_after_refresh(cache_path: Path, settings: Settings) -> tuple[int, s
 async def _prefetch(
     cache_path: Path, settings: Settings, wanted: list[tuple[int, str]], pool: Executor | None
 ) -> int:
+    import asyncio
+
     from tui.core.extract import extract_article
     from tui.core.pages import PAGE_ACCEPT, decode_html
     from tui.core.refresh import fetch_limits, make_parse_pool

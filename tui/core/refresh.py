@@ -2,28 +2,30 @@
 
 The CLI (``tvnews refresh``) and the app share this; progress arrives through a callback.
 
-Everything runs in this process: the event loop downloads, one thread parses (lxml
-reads plain RSS without holding the GIL) and one thread writes (SQLite releases the GIL
-too), so the three overlap without the memory and start-up cost of worker processes. Only
-a big refresh whose threads fall behind starts one helper process (see
-:data:`HELPER_AFTER_BYTES`); a run of 304s starts nothing and loads no parser. A caller may
-still pass a process pool (``parse_pool``) to parse and save every feed in.
+Everything runs in this process, on threads: each feed on one of a pool of feed threads
+(as many as connections, and a few more) that fetches it, one thread parses and one
+writes (SQLite releases the GIL), so the three overlap without the memory and start-up
+cost of worker processes or an event loop. A fetched body waits for the parser as it came
+(compressed, most often). Only a big refresh whose threads fall behind starts one helper
+process (see :data:`HELPER_AFTER_BYTES`); a run of 304s starts nothing and loads no
+parser. A caller may still pass a process pool (``parse_pool``) to parse and save every
+feed in.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.config import FeedConfig, Settings
 from tui.core.errors import FetchError, ParseError, TvnewsError
-from tui.core.fetch import Fetcher, Limits, RetryLater
+from tui.core.fetch import Fetcher, Limits, Response, RetryLater
 from tui.core.models import FeedOutcome, RefreshSummary
 from tui.core.schedule import due_at
 from tui.core.store import Store
@@ -47,6 +49,9 @@ INDEX_BATCH = 2000
 #: this many feeds wait to be parsed or saved. A smaller refresh stays in one lean process.
 HELPER_AFTER_BYTES = 32_000_000
 HELPER_BACKLOG = 4
+#: Feeds parsed (or being parsed) that wait for the writer, at most: a parsed feed holds
+#: several times the memory of its body, and the writer is the slower of the two.
+PARSED_AHEAD = 4
 #: WAL pages written between checkpoints on the refresh's connection (SQLite's default is
 #: 1000): fewer, larger checkpoints, each one a sync.
 WAL_PAGES = 4000
@@ -93,7 +98,7 @@ def fetch_limits(settings: Settings, max_bytes: int | None = None) -> Limits:
 
 
 class Refresher:
-    """Runs one refresh over a set of feeds. Blocking calls go to executors, never the loop."""
+    """Runs one refresh over a set of feeds, on threads (see the module's docstring)."""
 
     def __init__(
         self,
@@ -110,9 +115,11 @@ class Refresher:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvnews-store")
         self._parser: ThreadPoolExecutor | None = None
         self._store: Store | None = None
+        self._lock = threading.Lock()
+        """Guards the counts below, the progress callback and the helper's start."""
+        self._parse_slots = threading.Semaphore(PARSED_AHEAD)
         self._done = 0
         self._total = 0
-        self._in_flight = asyncio.Semaphore(1)
         self._states: dict[str, tuple] = {}
         self._fresh: list[tuple[int, int]] = []
         """Feeds answered 304: (id, max-age of the answer)."""
@@ -123,11 +130,15 @@ class Refresher:
         self._helper: Executor | None = None
         #: Feeds the helper process parsed and saved (for the curious and the tests).
         self.helped = 0
-        self._helper_ready: asyncio.Future[bool] | None = None
-        self._indexing: asyncio.Future[object] | None = None
+        self._helper_ready: Future[bool] | None = None
+        self._indexing: Future[object] | None = None
 
-    async def _db(self, method: str, *args: object, **kwargs: object) -> object:
-        """Call a Store method on the single writer thread."""
+    def _db(self, method: str, *args: object, **kwargs: object) -> Any:
+        """Call a Store method on the single writer thread and wait for its result."""
+        return self._db_later(method, *args, **kwargs).result()
+
+    def _db_later(self, method: str, *args: object, **kwargs: object) -> Future[Any]:
+        """Queue a Store method for the writer thread."""
 
         def call() -> object:
             if self._store is None:
@@ -136,46 +147,49 @@ class Refresher:
                 self._store.db.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
             return getattr(self._store, method)(*args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._writer, call)
+        return self._writer.submit(call)
 
-    async def run(self, feeds: Sequence[FeedConfig], *, force: bool = False) -> RefreshSummary:
+    def run(self, feeds: Sequence[FeedConfig], *, force: bool = False) -> RefreshSummary:
         """Refresh ``feeds`` (those due, or all with ``force``) and return the summary."""
         started = time.perf_counter()
         summary = RefreshSummary()
+        self._total = len(feeds)
+        # The pool bounds the feeds between fetch and stored, so bodies do not pile up in
+        # memory while parsing and saving catch up.
+        workers = ThreadPoolExecutor(self.settings.max_connections + 4, "tvnews-feed")
+        fetcher = Fetcher(fetch_limits(self.settings))
         try:
-            self._total = len(feeds)
-            self._done = 0
-            self._in_flight = asyncio.Semaphore(self.settings.max_connections + 4)
-            self._states = await self._db("feed_states", [feed.url for feed in feeds])  # type: ignore[assignment]
-            async with Fetcher(fetch_limits(self.settings)) as fetcher:
-                tasks = [self._one(fetcher, feed, force) for feed in feeds]
-                summary.outcomes = list(await asyncio.gather(*tasks))
+            self._states = self._db("feed_states", [feed.url for feed in feeds])
+            jobs = [workers.submit(self._one, fetcher, feed, force) for feed in feeds]
+            summary.outcomes = [job.result() for job in jobs]
             if self._fresh:  # 304s: one transaction for all (losing them costs a 304 again)
-                await self._db("record_not_modified_many", self._fresh)
+                self._db("record_not_modified_many", self._fresh)
             if self.settings.keep_days or self.settings.keep_per_feed:
-                await self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
+                self._db("prune", self.settings.keep_days, self.settings.keep_per_feed)
             if self._indexing is not None:
-                await self._indexing
+                self._indexing.result()
             if self._store is not None:  # index the rest of the new articles for search
-                await self._db("update_search_index")
+                self._db("update_search_index")
+        except BaseException:
+            fetcher.stop()  # interrupted, or the cache failed: requests in flight end now
+            raise
         finally:
+            workers.shutdown(wait=True, cancel_futures=True)
+            fetcher.close()
             if self._parser is not None:
                 self._parser.shutdown(wait=True, cancel_futures=True)
             if self._helper is not None:
-                await asyncio.to_thread(self._helper.shutdown, True, cancel_futures=True)
+                self._helper.shutdown(wait=True, cancel_futures=True)
             if self._store is not None:
-                await self._db("close")
+                self._db("close")
             self._writer.shutdown(wait=True)
         summary.seconds = time.perf_counter() - started
         return summary
 
-    async def _one(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
+    def _one(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
         name = feed.name or feed.url
         try:
-            # A bounded number of feeds between fetch and stored, so bodies do not pile up
-            # in memory while parsing and saving catch up.
-            async with self._in_flight:
-                outcome = await self._refresh_feed(fetcher, feed, force)
+            outcome = self._refresh_feed(fetcher, feed, force)
         except TvnewsError as error:
             outcome = FeedOutcome(feed.url, name, error=str(error) or type(error).__name__)
         except sqlite3.DatabaseError:
@@ -183,130 +197,185 @@ class Refresher:
         except Exception as error:  # one feed must never stop the others
             reason = f"internal error ({type(error).__name__}: {str(error)[:200]})"
             outcome = FeedOutcome(feed.url, name, error=reason)
-        self._done += 1
-        if self.on_progress is not None:
-            self.on_progress(self._done, self._total, outcome)
+        with self._lock:
+            self._done += 1
+            if self.on_progress is not None:
+                self.on_progress(self._done, self._total, outcome)
         return outcome
 
-    async def _refresh_feed(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
+    def _refresh_feed(self, fetcher: Fetcher, feed: FeedConfig, force: bool) -> FeedOutcome:
         name = feed.name or feed.url
-        state = self._states.get(feed.url) or await self._db("feed_fetch_state", feed.url)
-        feed_id, etag, last_modified, last_fetched, not_before, asks = state  # type: ignore[misc]
+        state = self._states.get(feed.url) or self._db("feed_fetch_state", feed.url)
+        feed_id, etag, last_modified, last_fetched, not_before, asks = state
         due = due_at(feed, self.settings, last_fetched, not_before, asks, force=force)
         if time.time() < due:
             return FeedOutcome(feed.url, name, skipped=True)
         try:
-            response = await fetcher.get(
-                feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT
+            response = fetcher.fetch(
+                feed.url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT, decode=False
             )
             if response.not_modified:
                 self._fresh.append((feed_id, response.fresh_for))
                 return FeedOutcome(feed.url, name, not_modified=True)
-            body, url, content_type = response.body, response.url, response.content_type
-            etag, modified, fresh_for = response.etag, response.last_modified, response.fresh_for
-            # Imported on the first feed that changed: a run of 304s never loads the parsers.
-            from tui.core.parse import looks_like_html
-
-            if looks_like_html(body, content_type):
-                body, url, content_type = await self._discover(fetcher, body, url)
-            del response  # the body is the only large thing kept from here on
-            new = await self._ingest(feed_id, body, url, content_type, etag, modified, fresh_for)
+            new = self._ingest(fetcher, feed_id, response)
         except RetryLater as error:
-            await self._db("record_failure", feed_id, str(error), error.not_before)
+            self._db("record_failure", feed_id, str(error), error.not_before)
             raise
         except (FetchError, ParseError) as error:
-            await self._db("record_failure", feed_id, str(error))
+            if not fetcher.stopped:  # an interrupted run is not the feed's failure
+                self._db("record_failure", feed_id, str(error))
             raise
-        return FeedOutcome(feed.url, name, new=int(new))
+        return FeedOutcome(feed.url, name, new=new)
 
-    async def _ingest(
-        self,
-        feed_id: int,
-        body: bytes,
-        url: str,
-        content_type: str,
-        etag: str,
-        modified: str,
-        fresh_for: int,
-    ) -> int:
-        """Parse ``body`` and store it (one transaction); return how many articles are new.
+    def _ingest(self, fetcher: Fetcher, feed_id: int, response: Response) -> int:
+        """Parse a fetched feed and store it (one transaction); return how many articles
+        are new. The validators saved are the configured URL's, even when its page led
+        to the feed.
 
         Parsing runs on its own thread, saving on the writer's; the helper process of a big
         refresh (or the caller's pool) does both for the feeds given to it.
         """
-        loop = asyncio.get_running_loop()
-        self._received += len(body)
+        etag, modified, fresh_for = response.etag, response.last_modified, response.fresh_for
         pool = self.parse_pool or self._helper_for_backlog()
         if pool is not None:
             from concurrent.futures.process import BrokenProcessPool
 
             from tui.core.ingest import ingest
 
-            path = str(self.cache_path)
-            args = (path, feed_id, body, url, content_type, etag, modified, fresh_for)
+            body, url, content_type = self._feed_of(fetcher, response)
+            args = (str(self.cache_path), feed_id, body, url, content_type)
             try:
-                new = await loop.run_in_executor(pool, ingest, *args)
-                self.helped += pool is self._helper
+                new = pool.submit(ingest, *args, etag, modified, fresh_for).result()
+                with self._lock:
+                    self.helped += pool is self._helper
                 return new
             except BrokenProcessPool:
                 if pool is self.parse_pool:
                     raise
-                self._helper_ready = None  # it died: the rest is parsed here
-        from tui.core.parse import parse_feed
-
-        if self._parser is None:
-            self._parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tvnews-parse")
-        self._parsing += 1
+                with self._lock:
+                    self._helper_ready = None  # it died: the rest is parsed here
+        with self._lock:
+            self._parsing += 1
+        parsing = True
         try:
-            parsed: ParsedFeed = await loop.run_in_executor(
-                self._parser, parse_feed, body, url, content_type
-            )
+            with self._parse_slots:  # parsed feeds wait for the writer a few at a time
+                parsed = self._parse(fetcher, response)
+                with self._lock:
+                    self._parsing -= 1
+                    self._saving += 1
+                parsing = False
+                saved = self._db(
+                    "save_feed", feed_id, parsed, etag=etag, last_modified=modified,
+                    fresh_for=fresh_for,
+                )  # fmt: skip
         finally:
-            self._parsing -= 1
-        del body
-        self._saving += 1
-        try:
-            saved = await self._db(
-                "save_feed", feed_id, parsed, etag=etag, last_modified=modified, fresh_for=fresh_for
-            )
-        finally:
-            self._saving -= 1
-        new = int(saved)  # type: ignore[call-overload]
-        self._unindexed += new
-        self._index_when_idle()
+            with self._lock:
+                if parsing:
+                    self._parsing -= 1
+                else:
+                    self._saving -= 1
+        new = int(saved)
+        with self._lock:
+            self._unindexed += new
+            self._index_when_idle()
         return new
+
+    def _parse(self, fetcher: Fetcher, response: Response) -> ParsedFeed:
+        """Parse ``response`` (or the feed its page links to) on the parse thread."""
+        with self._lock:
+            if self._parser is None:
+                self._parser = ThreadPoolExecutor(1, thread_name_prefix="tvnews-parse")
+        limit = self.settings.max_feed_bytes
+        try:
+            return self._parser.submit(self._parse_fetched, response, limit).result()
+        except _WebPage as page:
+            feed = self._discover(fetcher, page.body, response.url)
+            return self._parser.submit(self._parse_fetched, feed, limit, False).result()
+
+    def _feed_of(self, fetcher: Fetcher, response: Response) -> tuple[bytes, str, str]:
+        """The decoded feed ``response`` is, or its page links to: body, URL and type."""
+        from tui.core.parse import looks_like_html
+
+        body = self._decoded(response, self.settings.max_feed_bytes)
+        if looks_like_html(body, response.content_type):
+            response = self._discover(fetcher, body, response.url)
+            body = self._decoded(response, self.settings.max_feed_bytes)
+        return body, response.url, response.content_type
+
+    def _decoded(self, response: Response, limit: int) -> bytes:
+        """``response``'s body, decoded, and counted among the bytes of feeds received."""
+        body = response.decoded(limit)
+        with self._lock:
+            self._received += len(body)
+        return body
+
+    def _parse_fetched(
+        self, response: Response, limit: int, follow_page: bool = True
+    ) -> ParsedFeed:
+        """Decode and parse a fetched feed (on the parse thread); :class:`_WebPage` for a
+        web page when ``follow_page`` (a page a page links to is a :class:`ParseError`)."""
+        # Imported on the first feed that changed: a run of 304s never loads the parsers.
+        from tui.core.parse import looks_like_html, parse_feed
+
+        body = self._decoded(response, limit)
+        if follow_page and looks_like_html(body, response.content_type):
+            raise _WebPage(body)
+        return parse_feed(body, response.url, response.content_type)
 
     def _helper_for_backlog(self) -> Executor | None:
         """The helper process, when this refresh is big and feeds wait for the parsing and
         writing threads; started (from a thread: it takes a moment) when first wanted."""
-        if self._parsing + self._saving < HELPER_BACKLOG or self._received < HELPER_AFTER_BYTES:
-            return None
-        if self._helper is None:
-            self._helper = make_parse_pool(1)
-            self._helper_ready = asyncio.ensure_future(asyncio.to_thread(_started, self._helper))
-        ready = self._helper_ready
-        if ready is None or not ready.done() or ready.cancelled() or ready.exception():
+        with self._lock:
+            backlog = self._parsing + self._saving
+            if backlog < HELPER_BACKLOG or self._received < HELPER_AFTER_BYTES:
+                return None
+            if self._helper is None:
+                self._helper = make_parse_pool(1)
+                self._helper_ready = _in_background(_started, self._helper)
+            ready = self._helper_ready
+        if ready is None or not ready.done() or ready.exception():
             return None
         return self._helper if ready.result() else None
 
     def _index_when_idle(self) -> None:
         """Index a batch of new articles for search while the writer has no feed to save
-        (whatever is left is indexed at the end, in one go)."""
+        (whatever is left is indexed at the end, in one go). Called holding the lock."""
         busy = self._indexing is not None and not self._indexing.done()
         if self._saving or busy or self._unindexed < INDEX_BATCH:
             return
         self._unindexed = 0
-        self._indexing = asyncio.ensure_future(self._db("update_search_index"))
+        self._indexing = self._db_later("update_search_index")
 
-    async def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> tuple[bytes, str, str]:
+    def _discover(self, fetcher: Fetcher, page: bytes, url: str) -> Response:
         """The URL served a web page: follow its ``<link rel="alternate">`` feed, once."""
         from tui.core.related import find_feed_links
 
         links = find_feed_links(page.decode("utf-8", errors="replace"), url)
         if not links:
             raise ParseError("not a feed: the URL serves a web page with no feed link")
-        response = await fetcher.get(links[0], accept=FEED_ACCEPT)
-        return response.body, response.url, response.content_type
+        return fetcher.fetch(links[0], accept=FEED_ACCEPT, decode=False)
+
+
+class _WebPage(Exception):
+    """A feed's URL served a web page (:attr:`body`, decoded) instead of a feed."""
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__("a web page")
+        self.body = body
+
+
+def _in_background(function: Callable[..., Any], *args: object) -> Future[Any]:
+    """Run ``function`` on a thread of its own; its future result."""
+    future: Future[Any] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(*args))
+        except BaseException as error:  # handed to whoever looks at the future
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="tvnews-helper-start", daemon=True).start()
+    return future
 
 
 def refresh(
@@ -318,6 +387,7 @@ def refresh(
     on_progress: ProgressCallback | None = None,
     parse_pool: Executor | None = None,
 ) -> RefreshSummary:
-    """Blocking entry point: run a refresh on a fresh event loop (CLI, app worker thread)."""
+    """Blocking entry point: run a refresh on threads of this process (CLI, the app's
+    refresh process, an app worker thread)."""
     refresher = Refresher(cache_path, settings, parse_pool=parse_pool, on_progress=on_progress)
-    return asyncio.run(refresher.run(feeds, force=force))
+    return refresher.run(feeds, force=force)
