@@ -1,4 +1,4 @@
-"""Fast paths give the same results as the slow ones: lxml RSS reading vs feedparser."""
+"""Fast paths give the same results as the slow ones: ElementTree RSS reading vs feedparser."""
 
 from __future__ import annotations
 

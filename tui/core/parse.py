@@ -233,7 +233,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return parse_json_feed(body, url)
     body = _repair_utf8(body, content_type)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    # Plain RSS 2.0 takes the lxml fast path (same results); anything else goes to feedparser.
+    # Plain RSS 2.0 takes the ElementTree fast path (same results); the rest goes to feedparser.
     parsed = parse_rss(body, url, content_type)
     if parsed is None:
         body = _CHAR_REF.sub(_fix_char_ref, body)
