@@ -21,6 +21,7 @@ from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 
 from tests.apphelpers import long_list_app, make_app, screen_text, serve_seed_feed, wait_for
+from tests.conftest import SHARED
 from tests.server import TestServer
 from tui.screens import garbage
 from tui.widgets.article_list import LINES_KEPT, ArticleList
@@ -561,3 +562,87 @@ async def test_the_pages_next_to_a_new_view_wait_for_its_paint(tmp_path: Path) -
             assert prepared == [], "prepared before the new rows were painted"
         await _at_rest(pilot, articles)
         assert prepared, "and prepared after"
+
+
+class Pane(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ReadingPane()
+
+
+def long_article(sections: int = 80) -> str:
+    """Markdown of every kind of block the reading pane sets, ~0.7 KB a section."""
+    blocks = []
+    for n in range(sections):
+        blocks += [
+            f"## Section {n}",
+            "A paragraph with **bold**, *italic*, `code` and [a link](https://example.com/"
+            f"{n}) that runs long enough to wrap over a few lines of the pane. " * 3,
+            "- one\n- two, with a second line\n  continued\n- three",
+            f"{n + 3}. counted from {n + 3}\n{n + 4}. and on",
+            "> Quoted, with a second paragraph\n>\n> inside the quote.",
+            "```\ncode block line\n  indented line\n```",
+            "| Show | Day |\n|---|---|\n| Fargo | Mon |\n| Severance | Fri |",
+            "---",
+        ]
+    return "\n\n".join(blocks) + "\n"
+
+
+async def test_a_long_article_is_set_a_part_at_a_time_into_the_lines_of_the_whole() -> None:
+    """The first frame of a long article waits only for its first part (setting 109 KB at
+    once took 120 ms); the rest follows a part per frame and reads as the whole would."""
+    from tui.widgets.reading_pane import PART_CHARS
+
+    source = long_article(80)
+    assert len(source) > 8 * PART_CHARS, len(source)
+    async with Pane().run_test(size=SIZE) as pilot:
+        pane = pilot.app.query_one(ReadingPane)
+        await pilot.pause()
+        pane.show(source)
+        pane._render_now()  # what the next frame does
+        first = len(pane._lines)
+        await wait_for(pilot, lambda: not pane._relayout_due and not pane._unset.get(pane._key()))
+        whole = [line.text for line in pane._render_body(source, pane._rendered_width)]
+        assert pilot.app.size.height < first < len(whole) / 4, "a screenful and more, not all"
+        assert pane.rendered_text == whole
+
+        # A key that needs the end sets the rest at once: End, and Space's "at the end?".
+        pane.show(source + "\nThe last line.\n")
+        pane._render_now()
+        assert len(pane._lines) < len(whole) / 4
+        assert not pane.at_end()
+        assert pane.rendered_text[-1].rstrip() == "The last line."
+        pane.show(source + "\nThe very last line.\n")
+        pane._render_now()
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.at_end() and pane.rendered_text[-1].rstrip() == "The very last line."
+
+
+DEV_PAGES = SHARED / "fixtures" / "extraction-dev" / "html"
+
+
+@pytest.mark.skipif(not DEV_PAGES.is_dir(), reason="shared/fixtures/extraction-dev is not here")
+async def test_real_articles_set_in_parts_read_as_the_whole() -> None:
+    """The 65 benchmark pages' articles, three times over each (long enough to be cut
+    into parts at every kind of boundary), set in parts give the whole's lines."""
+    import gzip
+
+    from tui.core.extract import extract_article
+    from tui.widgets.reading_pane import PART_CHARS
+
+    articles = [
+        extract_article(gzip.decompress(path.read_bytes()), "https://example.com/a").markdown
+        for path in sorted(DEV_PAGES.glob("*.html.gz"))
+    ]
+    async with Pane().run_test(size=(90, 30)) as pilot:
+        pane = pilot.app.query_one(ReadingPane)
+        await pilot.pause()
+        cut = 0
+        for article in filter(None, articles):
+            source = "\n\n".join([article] * 3)
+            pane.show(source)
+            pane._render_now()
+            width = pane._rendered_width
+            cut += len(source) > PART_CHARS
+            assert pane.rendered_text == [line.text for line in pane._render_body(source, width)]
+    assert cut > len(articles) / 2, "most of them were cut into parts"
