@@ -44,7 +44,7 @@ def make_app(
     config = load_config(write_config(tmp_path / "feeds.toml", feeds, settings))
     cache = default_cache_path(tmp_path / "data")
     if prefill:
-        # Tests run inside an event loop; refresh() starts its own, so give it a thread.
+        # Tests run inside an event loop; refresh() blocks, so give it a thread.
         with ThreadPoolExecutor(1) as thread:
             thread.submit(refresh, cache, config.feeds, config.settings).result()
     return TvnewsApp(config, cache)
