@@ -83,8 +83,9 @@ def one_malloc_heap() -> None:
     Call before the threads start; elsewhere it does nothing.
     """
     try:
-        os.confstr("CS_GNU_LIBC_VERSION")
-    except (ValueError, OSError):
+        if not os.confstr("CS_GNU_LIBC_VERSION"):  # None where it is not glibc
+            return
+    except (ValueError, OSError):  # not known here at all (macOS, Windows)
         return
     import ctypes
 
