@@ -259,7 +259,7 @@ class Refresher:
         parsing = True
         try:
             with self._parse_slots:  # parsed feeds wait for the writer a few at a time
-                parsed = self._parse(fetcher, response)
+                parsed = self._parse(*self._feed_of(fetcher, response))
                 with self._lock:
                     self._parsing -= 1
                     self._saving += 1
@@ -280,47 +280,33 @@ class Refresher:
             self._index_when_idle()
         return new
 
-    def _parse(self, fetcher: Fetcher, response: Response) -> ParsedFeed:
-        """Parse ``response`` (or the feed its page links to) on the parse thread."""
+    def _parse(self, body: bytes, url: str, content_type: str) -> ParsedFeed:
+        """Parse a feed on the parse thread."""
+        from tui.core.parse import parse_feed
+
         with self._lock:
             if self._parser is None:
                 self._parser = ThreadPoolExecutor(1, thread_name_prefix="tvnews-parse")
-        limit = self.settings.max_feed_bytes
-        try:
-            return self._parser.submit(self._parse_fetched, response, limit).result()
-        except _WebPage as page:
-            feed = self._discover(fetcher, page.body, response.url)
-            return self._parser.submit(self._parse_fetched, feed, limit, False).result()
+        return self._parser.submit(parse_feed, body, url, content_type).result()
 
     def _feed_of(self, fetcher: Fetcher, response: Response) -> tuple[bytes, str, str]:
-        """The decoded feed ``response`` is, or its page links to: body, URL and type."""
+        """The decoded feed ``response`` is, or its page links to: body, URL and type.
+        (Decoded only now: a body waits for its turn as it came, compressed most often.)"""
+        # Imported on the first feed that changed: a run of 304s never loads the parsers.
         from tui.core.parse import looks_like_html
 
-        body = self._decoded(response, self.settings.max_feed_bytes)
+        body = self._decoded(response)
         if looks_like_html(body, response.content_type):
             response = self._discover(fetcher, body, response.url)
-            body = self._decoded(response, self.settings.max_feed_bytes)
+            body = self._decoded(response)
         return body, response.url, response.content_type
 
-    def _decoded(self, response: Response, limit: int) -> bytes:
+    def _decoded(self, response: Response) -> bytes:
         """``response``'s body, decoded, and counted among the bytes of feeds received."""
-        body = response.decoded(limit)
+        body = response.decoded(self.settings.max_feed_bytes)
         with self._lock:
             self._received += len(body)
         return body
-
-    def _parse_fetched(
-        self, response: Response, limit: int, follow_page: bool = True
-    ) -> ParsedFeed:
-        """Decode and parse a fetched feed (on the parse thread); :class:`_WebPage` for a
-        web page when ``follow_page`` (a page a page links to is a :class:`ParseError`)."""
-        # Imported on the first feed that changed: a run of 304s never loads the parsers.
-        from tui.core.parse import looks_like_html, parse_feed
-
-        body = self._decoded(response, limit)
-        if follow_page and looks_like_html(body, response.content_type):
-            raise _WebPage(body)
-        return parse_feed(body, response.url, response.content_type)
 
     def _helper_for_backlog(self) -> Executor | None:
         """The helper process, when this refresh is big and feeds wait for the parsing and
@@ -354,14 +340,6 @@ class Refresher:
         if not links:
             raise ParseError("not a feed: the URL serves a web page with no feed link")
         return fetcher.fetch(links[0], accept=FEED_ACCEPT, decode=False)
-
-
-class _WebPage(Exception):
-    """A feed's URL served a web page (:attr:`body`, decoded) instead of a feed."""
-
-    def __init__(self, body: bytes) -> None:
-        super().__init__("a web page")
-        self.body = body
 
 
 def _in_background(function: Callable[..., Any], *args: object) -> Future[Any]:
