@@ -508,7 +508,8 @@ class Fetcher:
         self._global = threading.Semaphore(self.limits.max_connections)
         self._running: set[_Call] = set()
         self._stopped = False
-        self._async_slots: dict[str, asyncio.Semaphore] = {}
+        self._async_global: asyncio.Semaphore | None = None
+        self._async_hosts: dict[str, asyncio.Semaphore] = {}
 
     def __enter__(self) -> Fetcher:
         return self
@@ -568,17 +569,15 @@ class Fetcher:
             try:
                 response = self._get(url, headers, limit, decode)
             except FetchError:
-                if call.expired:
-                    raise FetchError(f"timed out after {self.limits.timeout * 3:g} s") from None
-                if call.stopped:
-                    raise FetchError("stopped") from None
-                raise
+                if not call.stopped:
+                    raise
             finally:
                 call.finish()
                 _running.call = None
                 with self._lock:
                     self._running.discard(call)
-        # A socket shut down by stop() or the deadline reads as the end of the body.
+        # Stopped by stop() or the deadline, the request failed or read its socket's
+        # shutdown as the end of the body: either way, say why it stopped.
         if call.expired:
             raise FetchError(f"timed out after {self.limits.timeout * 3:g} s")
         if call.stopped:
@@ -612,12 +611,10 @@ class Fetcher:
         import asyncio
 
         host = urlsplit(url).hostname or ""
-        if not self._async_slots:
-            self._async_slots[""] = asyncio.Semaphore(self.limits.max_connections)
-        per_host = self._async_slots.setdefault(
-            "/" + host, asyncio.Semaphore(self.limits.max_per_host)
-        )
-        async with per_host, self._async_slots[""]:
+        if self._async_global is None:  # made here: the refresh never imports asyncio
+            self._async_global = asyncio.Semaphore(self.limits.max_connections)
+        per_host = self._async_hosts.setdefault(host, asyncio.Semaphore(self.limits.max_per_host))
+        async with per_host, self._async_global:
             yield
 
     def _request(
