@@ -174,10 +174,9 @@ def run_app(context: Context) -> int:
 def cmd_refresh(context: Context, args: argparse.Namespace) -> int:
     """Refresh every configured feed; print progress (on a TTY) and a summary."""
     from tui.core.refresh import FeedOutcome, refresh
-    from tui.core.workers import collect_less, one_malloc_heap
+    from tui.core.workers import settle_refresh_process
 
-    collect_less()
-    one_malloc_heap()
+    settle_refresh_process()
 
     context.open_store().close()
     tty = sys.stderr.isatty() and not args.quiet

@@ -124,10 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from tui.config import load_config
     from tui.core.refresh import refresh
-    from tui.core.workers import collect_less, one_malloc_heap
+    from tui.core.workers import settle_refresh_process
 
-    collect_less()
-    one_malloc_heap()
+    settle_refresh_process()
 
     try:
         config = load_config(config_path)

@@ -56,6 +56,13 @@ def start_helpers_in_ui() -> None:
         sys.stderr = saved
 
 
+def settle_refresh_process() -> None:
+    """The settings of a short-lived refresh process (``tvnews refresh``, the app's
+    refresh process): :func:`collect_less` and :func:`one_malloc_heap`."""
+    collect_less()
+    one_malloc_heap()
+
+
 def collect_less() -> None:
     """Cheaper garbage collection for a short-lived command that allocates a lot.
 
